@@ -25,6 +25,7 @@ CREATE TABLE customers (
   email                 TEXT,
   webhook_url           TEXT,
   token_hash            TEXT UNIQUE,            -- hex SHA-256 of the answer-link token
+  token_generation      INTEGER NOT NULL DEFAULT 0,   -- bumped to rotate the token
   points_balance        INTEGER NOT NULL DEFAULT 0,   -- kept equal to SUM(points_ledger) by trigger
   last_answer           INTEGER,                -- DrdAnswer of the newest event answered; NULL = never
   last_answer_event_id  INTEGER,
