@@ -3,10 +3,12 @@
 #pragma once
 
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 #include <glib/gi18n-lib.h>
 
 #include "cli/drd-cli.h"
+#include "store/drd-store.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +58,25 @@ int drd_cli_dispatch (DrdCliContext       *ctx,
 
 /* Is this argument a request for help? */
 gboolean drd_cli_is_help (const char *arg);
+
+/* ---- Store ------------------------------------------------------------ */
+
+/* Open (and migrate) the database of CTX. With MUST_EXIST, a missing file
+ * is an error that tells the user to run `drdeskctl init`; the message of
+ * every failure names the path. */
+DrdStore *drd_cli_open_store (DrdCliContext *ctx,
+                              gboolean       must_exist,
+                              GError       **error);
+/* "operator:<login name>" for audit rows and answers. */
+const char *drd_cli_actor (void);
+
+/* Holiday calendar file (design.md): "YYYY-MM-DD[,name]" per line, '#'
+ * comments, blank lines ignored. Returns DrdHoliday* by line order; the
+ * error names "FILE:LINE: reason". */
+GPtrArray  *drd_cli_load_holidays (const char *path, GError **error);
+DrdHoliday *drd_cli_holiday_new (const char *day, const char *name);
+/* Add the shipped holidays (data/holidays-kr.csv) that the table lacks. */
+gboolean    drd_cli_seed_holidays (DrdStore *store, guint *out_added, GError **error);
 
 /* ---- Values ------------------------------------------------------------ */
 

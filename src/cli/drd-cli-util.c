@@ -327,3 +327,111 @@ drd_cli_parse_format (const char *text, DrdCliFormat *out)
     return FALSE;
   return TRUE;
 }
+
+DrdStore *
+drd_cli_open_store (DrdCliContext *ctx,
+                    gboolean       must_exist,
+                    GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  DrdStore *store;
+
+  if (must_exist && !g_file_test (ctx->db_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   _("no database at %s (run 'drdeskctl init' first, or pass --db PATH)"),
+                   ctx->db_path);
+      return NULL;
+    }
+  store = drd_store_open (ctx->db_path, &local_error);
+  if (store == NULL)
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("cannot open database %s: %s"), ctx->db_path, local_error->message);
+      return NULL;
+    }
+  return store;
+}
+
+const char *
+drd_cli_actor (void)
+{
+  static char *actor;
+
+  if (actor == NULL)
+    actor = g_strconcat ("operator:", g_get_user_name (), NULL);
+  return actor;
+}
+
+DrdHoliday *
+drd_cli_holiday_new (const char *day, const char *name)
+{
+  DrdHoliday *h = g_new0 (DrdHoliday, 1);
+
+  g_strlcpy (h->day, day, sizeof h->day);
+  h->name = g_strdup (name);
+  return h;
+}
+
+static gboolean
+valid_day (const char *s)
+{
+  guint y, m, d;
+
+  if (strlen (s) != 10 || s[4] != '-' || s[7] != '-')
+    return FALSE;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit (s[i]))
+      return FALSE;
+  y = (guint) g_ascii_strtoull (s, NULL, 10);
+  m = (guint) g_ascii_strtoull (s + 5, NULL, 10);
+  d = (guint) g_ascii_strtoull (s + 8, NULL, 10);
+  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && g_date_valid_dmy (d, m, y);
+}
+
+GPtrArray *
+drd_cli_load_holidays (const char *path, GError **error)
+{
+  g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_holiday_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("cannot read holiday file: %s"), local_error->message);
+      return NULL;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+      char *hash, *comma;
+      const char *name = NULL;
+
+      if (i == 0 && g_str_has_prefix (line, "\xEF\xBB\xBF"))
+        line += 3;
+      if ((hash = strchr (line, '#')) != NULL)
+        *hash = '\0';
+      g_strstrip (line);
+      if (*line == '\0')
+        continue;
+      if ((comma = strchr (line, ',')) != NULL)
+        {
+          *comma = '\0';
+          g_strstrip (line);
+          name = g_strstrip (comma + 1);
+          if (*name == '\0')
+            name = NULL;
+        }
+      if (!valid_day (line))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       _("%s:%u: '%s' is not a date YYYY-MM-DD"), path, i + 1, line);
+          return NULL;
+        }
+      g_ptr_array_add (days, drd_cli_holiday_new (line, name));
+    }
+  return g_steal_pointer (&days);
+}
