@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli/drd-cli.h"
+#include "core/drd-calendar.h"
 #include "store/drd-store.h"
 
 G_BEGIN_DECLS
@@ -74,6 +75,8 @@ const char *drd_cli_actor (void);
  * comments, blank lines ignored. Returns DrdHoliday* by line order; the
  * error names "FILE:LINE: reason". */
 GPtrArray  *drd_cli_load_holidays (const char *path, GError **error);
+/* The same file as a core calendar; errors name "FILE: line N: reason". */
+DrdCalendar *drd_cli_load_calendar (const char *path, GError **error);
 DrdHoliday *drd_cli_holiday_new (const char *day, const char *name);
 /* Add the shipped holidays (data/holidays-kr.csv) that the table lacks. */
 gboolean    drd_cli_seed_holidays (DrdStore *store, guint *out_added, GError **error);

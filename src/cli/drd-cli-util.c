@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli/drd-cli-private.h"
+#include "core/drd-csv.h"
+#include "core/drd-time.h"
 
 static void
 print_one_line (const char *prefix, const char *message)
@@ -256,21 +258,7 @@ drd_cli_csv_field (GString *line, const char *value, gboolean first)
 {
   if (!first)
     g_string_append_c (line, ',');
-  if (value == NULL)
-    return;
-  if (strpbrk (value, ",\"\r\n") == NULL)
-    {
-      g_string_append (line, value);
-      return;
-    }
-  g_string_append_c (line, '"');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (line, '"');
-      g_string_append_c (line, *p);
-    }
-  g_string_append_c (line, '"');
+  drd_csv_write_field (line, value, -1);
 }
 
 void
@@ -373,65 +361,82 @@ drd_cli_holiday_new (const char *day, const char *name)
   return h;
 }
 
-static gboolean
-valid_day (const char *s)
+DrdCalendar *
+drd_cli_load_calendar (const char *path, GError **error)
 {
-  guint y, m, d;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_autoptr(GError) local_error = NULL;
+  DrdCalendar *calendar;
 
-  if (strlen (s) != 10 || s[4] != '-' || s[7] != '-')
-    return FALSE;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit (s[i]))
-      return FALSE;
-  y = (guint) g_ascii_strtoull (s, NULL, 10);
-  m = (guint) g_ascii_strtoull (s + 5, NULL, 10);
-  d = (guint) g_ascii_strtoull (s + 8, NULL, 10);
-  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && g_date_valid_dmy (d, m, y);
+  if (!g_file_get_contents (path, &text, &len, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("cannot read holiday file: %s"), local_error->message);
+      return NULL;
+    }
+  calendar = drd_calendar_new_from_data (text, (gssize) len, &local_error);
+  if (calendar == NULL)
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "%s: %s", path, local_error->message);
+      return NULL;
+    }
+  return calendar;
 }
 
 GPtrArray *
 drd_cli_load_holidays (const char *path, GError **error)
 {
   g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_holiday_free);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(DrdCalendar) calendar = drd_cli_load_calendar (path, error);
+  g_autofree DrdDate *dates = NULL;
+  guint n = 0;
 
-  if (!g_file_get_contents (path, &text, NULL, &local_error))
+  if (calendar == NULL)
+    return NULL;
+  dates = drd_calendar_list (calendar, drd_date_from_ymd (1, 1, 1),
+                             drd_date_from_ymd (9999, 12, 31), &n);
+  for (guint i = 0; i < n; i++)
     {
-      g_set_error (error, local_error->domain, local_error->code,
-                   _("cannot read holiday file: %s"), local_error->message);
-      return NULL;
-    }
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *line = lines[i];
-      char *hash, *comma;
-      const char *name = NULL;
+      char buf[11];
+      const char *name = drd_calendar_get_name (calendar, dates[i]);
 
-      if (i == 0 && g_str_has_prefix (line, "\xEF\xBB\xBF"))
-        line += 3;
-      if ((hash = strchr (line, '#')) != NULL)
-        *hash = '\0';
-      g_strstrip (line);
-      if (*line == '\0')
-        continue;
-      if ((comma = strchr (line, ',')) != NULL)
-        {
-          *comma = '\0';
-          g_strstrip (line);
-          name = g_strstrip (comma + 1);
-          if (*name == '\0')
-            name = NULL;
-        }
-      if (!valid_day (line))
-        {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                       _("%s:%u: '%s' is not a date YYYY-MM-DD"), path, i + 1, line);
-          return NULL;
-        }
-      g_ptr_array_add (days, drd_cli_holiday_new (line, name));
+      g_ptr_array_add (days, drd_cli_holiday_new (drd_date_format_buf (dates[i], buf),
+                                                  name != NULL && *name != '\0' ? name : NULL));
     }
   return g_steal_pointer (&days);
+}
+
+gboolean
+drd_cli_parse_time (const char  *option,
+                    const char  *text,
+                    gboolean     on_slot,
+                    gint64      *out,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 t;
+
+  if (!drd_time_parse_iso8601 (text, &t, &local_error))
+    {
+      g_set_error (error, DRD_TIME_ERROR, DRD_TIME_ERROR_INVALID,
+                   _("%s: '%s' is not an ISO 8601 time: %s"), option, text, local_error->message);
+      return FALSE;
+    }
+  if (on_slot && !drd_instant_on_slot_boundary (t))
+    {
+      g_set_error (error, DRD_TIME_ERROR, DRD_TIME_ERROR_INVALID,
+                   _("%s: %s is not on a 15-minute boundary (use :00, :15, :30 or :45 and zero seconds)"),
+                   option, text);
+      return FALSE;
+    }
+  *out = t;
+  return TRUE;
+}
+
+char *
+drd_cli_format_time (gint64 t)
+{
+  return drd_time_format_iso8601 (t);
 }
