@@ -31,6 +31,9 @@ int drd_cli_fail_error (const char *prefix, const GError *error);
 /* Print "drdeskctl: COMMAND: MESSAGE (see 'drdeskctl COMMAND --help')" on
  * stderr; return 2. */
 int drd_cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* A reason for a "LINE: reason" report: one line, without the "line N: "
+ * that core's CSV reader puts in front. g_free() the result. */
+char *drd_cli_row_message (const char *message);
 /* Progress or information for humans: stderr, newline appended. */
 void drd_cli_note (const char *format, ...) G_GNUC_PRINTF (1, 2);
 

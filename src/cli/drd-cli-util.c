@@ -440,3 +440,24 @@ drd_cli_format_time (gint64 t)
 {
   return drd_time_format_iso8601 (t);
 }
+
+char *
+drd_cli_row_message (const char *message)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = message;
+
+  /* core's CSV errors start with "line N: "; the caller prints the line. */
+  if (g_str_has_prefix (p, "line "))
+    {
+      const char *q = p + 5;
+
+      while (g_ascii_isdigit (*q))
+        q++;
+      if (q > p + 5 && q[0] == ':' && q[1] == ' ')
+        p = q + 2;
+    }
+  for (; *p != '\0'; p++)
+    g_string_append_c (out, (*p == '\n' || *p == '\r') ? ' ' : *p);
+  return g_string_free (out, FALSE);
+}
