@@ -337,6 +337,16 @@ test_init (Fixture *f, gconstpointer data)
   run_clear (&r);
   g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM holidays WHERE day = '2031-03-03'"), ==, 1);
 
+  /* --db=PATH works too */
+  {
+    g_autofree char *other = g_build_filename (f->dir, "other.db", NULL);
+    g_autofree char *opt = g_strconcat ("--db=", other, NULL);
+    r = RUN_RAW ("init", opt);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_true (g_str_has_prefix (r.out, other));
+    run_clear (&r);
+  }
+
   /* default: the user data directory */
   r = run_env ((const char *const []) { "XDG_DATA_HOME", xdg, NULL },
                (const char *const []) { "init", NULL });
@@ -662,6 +672,14 @@ test_import_reimport (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "1 updated"));
   run_clear (&r);
   list2 = list_csv (f, f->db);
+  /* one audit row per import, by the operator */
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'customer.import' "
+                                   "AND actor LIKE 'operator:%'"), ==, 2);
+  /* the renamed customer is found by the grid's search under its new name only */
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers_search WHERE customers_search "
+                                   "MATCH '\"홍길순\"'"), ==, 1);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers_search WHERE customers_search "
+                                   "MATCH '\"홍길동\"'"), ==, 0);
   g_assert_cmpstr (list2, ==,
     "customer_id,name,kepco_customer_no,resource,registered_kw,cbl_method,is_factory,phone,email,webhook_url\n"
     "1,홍길순,1111111112,busan,4.250,max-4-5,true,,,\n"
