@@ -197,6 +197,75 @@ test_summary (void)
   g_assert_false (drd_event_summary_delivery_percent (&s, &pct));
 }
 
+/* CBL, actuals and outcome together from one history: 10 weekdays at
+ * 1000 Wh per slot, the event day at 600 during 13:00–15:00. */
+static void
+test_settle_end_to_end (void)
+{
+  DrdDate event_day = drd_date_from_ymd (2026, 7, 1);
+  gint64 start = drd_date_start (event_day) + 13 * 3600;
+  DrdCblRequest req = { DRD_CBL_MID_6_10, FALSE, start, start + 2 * 3600 };
+  g_autoptr (DrdReadings) r = drd_readings_new ();
+  g_autoptr (DrdCblResult) cbl = NULL;
+  g_autoptr (GError) error = NULL;
+  DrdSettlementResult res;
+  int weekdays = 0;
+
+  for (DrdDate d = event_day - 1; weekdays < 10; d--)
+    if (drd_date_is_weekday (d))
+      {
+        weekdays++;
+        for (int k = 0; k < DRD_SLOTS_PER_DAY; k++)
+          drd_readings_set_slot (r, d, k, 1000);
+      }
+  for (int k = 0; k < DRD_SLOTS_PER_DAY; k++)
+    drd_readings_set_slot (r, event_day, k, k >= 52 && k < 60 ? 600 : 1000);
+
+  g_assert_true (drd_settlement_settle (&req, DRD_ANSWER_ACCEPT, DRD_EVENT_KIND_RELIABILITY,
+                                        drd_readings_history_func, r, NULL, NULL, 0, NULL,
+                                        &cbl, &res, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cbl->status, ==, DRD_CBL_STATUS_OK);
+  g_assert_cmpint (res.outcome, ==, DRD_OUTCOME_PERFORMED);
+  g_assert_cmpint (res.baseline_wh, ==, 8000);
+  g_assert_cmpint (res.actual_wh, ==, 4800);
+  g_assert_cmpint (res.reduction_wh, ==, 3200);
+  g_assert_cmpint (res.points, ==, 320);
+
+  /* one event slot not metered yet → needs review */
+  ((DrdDayReadings *) drd_readings_lookup (r, event_day))->present[55] = 0;
+  g_assert_true (drd_settlement_settle (&req, DRD_ANSWER_ACCEPT, DRD_EVENT_KIND_RELIABILITY,
+                                        drd_readings_history_func, r, NULL, NULL, 0, NULL,
+                                        NULL, &res, NULL));
+  g_assert_cmpint (res.outcome, ==, DRD_OUTCOME_NEEDS_REVIEW);
+  g_assert_cmpint (res.review_reason, ==, DRD_REVIEW_ACTUAL_MISSING);
+  g_assert_cmpint (res.points, ==, 0);
+
+  /* a Max customer is fine with 10 days; excluding 6 of them leaves 4 < 5 */
+  {
+    DrdCblRequest max_req = req;
+    DrdDate excluded[6];
+    int n = 0;
+
+    max_req.method = DRD_CBL_MAX_4_5;
+    for (DrdDate d = event_day - 1; n < 6; d--)
+      if (drd_date_is_weekday (d))
+        excluded[n++] = d;
+    g_assert_true (drd_settlement_settle (&max_req, DRD_ANSWER_DENY, DRD_EVENT_KIND_CITIZEN,
+                                          drd_readings_history_func, r, NULL, excluded, 6, NULL,
+                                          NULL, &res, NULL));
+    g_assert_cmpint (res.outcome, ==, DRD_OUTCOME_NEEDS_REVIEW);
+    g_assert_cmpint (res.review_reason, ==, DRD_REVIEW_CBL_INSUFFICIENT);
+  }
+
+  /* an invalid window is an error, not an outcome */
+  req.event_end = req.event_start + 60;
+  g_assert_false (drd_settlement_settle (&req, DRD_ANSWER_ACCEPT, DRD_EVENT_KIND_RELIABILITY,
+                                         drd_readings_history_func, r, NULL, NULL, 0, NULL,
+                                         NULL, &res, &error));
+  g_assert_error (error, DRD_CBL_ERROR, DRD_CBL_ERROR_INVALID_WINDOW);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,5 +274,6 @@ main (int argc, char **argv)
   g_test_add_func ("/settlement/outcomes", test_outcomes);
   g_test_add_func ("/settlement/threshold-and-kind", test_threshold_and_kind);
   g_test_add_func ("/settlement/summary", test_summary);
+  g_test_add_func ("/settlement/settle-end-to-end", test_settle_end_to_end);
   return g_test_run ();
 }
