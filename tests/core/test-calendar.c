@@ -81,14 +81,22 @@ test_parse_errors (void)
 }
 
 static void
+count_changed (DrdCalendar *cal, guint *n)
+{
+  (*n)++;
+}
+
+static void
 test_edit_and_round_trip (void)
 {
   g_autoptr (DrdCalendar) cal = drd_calendar_new ();
+  guint n_changed = 0;
   g_autoptr (DrdCalendar) again = NULL;
   g_autofree char *text = NULL;
   g_autofree DrdDate *list = NULL;
   guint n;
 
+  g_signal_connect (cal, "changed", G_CALLBACK (count_changed), &n_changed);
   g_assert_true (drd_calendar_add (cal, ymd (2026, 10, 9), "한글날"));
   g_assert_true (drd_calendar_add (cal, ymd (2026, 1, 1), NULL));
   g_assert_false (drd_calendar_add (cal, ymd (2026, 1, 1), "신정"));   /* rename */
@@ -96,6 +104,10 @@ test_edit_and_round_trip (void)
   g_assert_true (drd_calendar_remove (cal, ymd (2026, 12, 25)));
   g_assert_false (drd_calendar_remove (cal, ymd (2026, 12, 25)));
   g_assert_cmpstr (drd_calendar_get_name (cal, ymd (2026, 1, 1)), ==, "신정");
+  g_assert_cmpuint (n_changed, ==, 5);   /* 4 adds, 1 real removal */
+  g_assert_false (drd_calendar_load_data (cal, "bad\n", -1, NULL));
+  g_assert_true (drd_calendar_load_data (cal, "# nothing\n", -1, NULL));
+  g_assert_cmpuint (n_changed, ==, 5);
 
   text = drd_calendar_to_data (cal);
   g_assert_cmpstr (text, ==, "2026-01-01,신정\n2026-10-09,한글날\n");
