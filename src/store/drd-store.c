@@ -461,6 +461,13 @@ schedule_changed (DrdStore *self)
 /* ------------------------------------------------------------------ */
 /* Writer                                                             */
 
+static gboolean
+unref_task_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 write_op_complete (WriteOp *op)
 {
@@ -471,11 +478,21 @@ write_op_complete (WriteOp *op)
     {
       GTask *task = g_steal_pointer (&op->task);
 
+      GSource *source;
+
       if (op->ok)
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, g_steal_pointer (&op->error));
-      g_object_unref (task);
+      /* Drop our reference in the task's context, after its callback:
+       * the writer thread must never drop the last reference to the
+       * store (finalize joins the writer thread). */
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_LOW);
+      g_source_set_static_name (source, "[drdesk] store task unref");
+      g_source_set_callback (source, unref_task_cb, task, NULL);
+      g_source_attach (source, g_task_get_context (task));
+      g_source_unref (source);
       g_free (op);
     }
   else
@@ -974,7 +991,11 @@ configure_writer (DrdConn     *conn,
                    (const char *) sqlite3_column_text (stmt, 0));
       goto out;
     }
+  /* A big cache keeps bulk transactions (1,000,000-row imports and
+   * event starts) from spilling dirty pages into the WAL mid-way. */
   ok = conn_exec (conn, "PRAGMA synchronous = FULL", error)
+       && conn_exec (conn, "PRAGMA cache_size = -65536", error)
+       && conn_exec (conn, "PRAGMA temp_store = MEMORY", error)
        && conn_exec (conn, "PRAGMA foreign_keys = ON", error);
 out:
   sqlite3_finalize (stmt);
