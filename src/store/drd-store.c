@@ -991,10 +991,10 @@ configure_writer (DrdConn     *conn,
                    (const char *) sqlite3_column_text (stmt, 0));
       goto out;
     }
-  /* A big cache keeps bulk transactions (1,000,000-row imports and
-   * event starts) from spilling dirty pages into the WAL mid-way. */
+  /* 16 MiB of page cache: fewer mid-transaction spills for bulk work;
+   * much larger measured slower for a 1,000,000-row event start. */
   ok = conn_exec (conn, "PRAGMA synchronous = FULL", error)
-       && conn_exec (conn, "PRAGMA cache_size = -65536", error)
+       && conn_exec (conn, "PRAGMA cache_size = -16384", error)
        && conn_exec (conn, "PRAGMA temp_store = MEMORY", error)
        && conn_exec (conn, "PRAGMA foreign_keys = ON", error);
 out:
