@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include "store/drd-store-private.h"
+
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include "store/drd-store-resources.h"
 
 #include <errno.h>
@@ -364,8 +367,8 @@ run_migration (DrdConn          *conn,
       if (n_objects > 0)
         {
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_DRDESK,
-                       "%s is a SQLite database of another program (it has tables but "
-                       "no DR Desk schema version); refusing to change it",
+                       _("%s is a SQLite database of another program (it has tables but "
+                       "no DR Desk schema version); refusing to change it"),
                        sqlite3_db_filename (conn->db, "main"));
           goto fail;
         }
@@ -404,8 +407,8 @@ migrate (DrdConn     *conn,
   if (version > DRD_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NEWER_SCHEMA,
-                   "%s has schema version %" G_GINT64_FORMAT ", newer than the "
-                   "version %d this DR Desk understands; use a newer DR Desk",
+                   _("%s has schema version %" PRId64 ", newer than the "
+                   "version %d this DR Desk understands; use a newer DR Desk"),
                    path, version, DRD_STORE_SCHEMA_VERSION);
       return FALSE;
     }
