@@ -1417,6 +1417,130 @@ test_meter_days (Fixture       *f,
   g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT);
 }
 
+/* Three writes in one group: the middle one writes, then fails. Only its
+ * own change is rolled back; the others commit in the same transaction. */
+typedef struct {
+  const char *key;
+  gboolean    fail;
+} SettingWrite;
+
+static gboolean
+setting_write_run (sqlite3  *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  SettingWrite *w = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db, "INSERT INTO settings (key, value) VALUES (?1, 'x')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, w->key, -1, SQLITE_STATIC);
+  if (!drd_store_step_done (db, stmt, "insert setting", error))
+    return FALSE;
+  if (w->fail)
+    return drd_store_set_invalid (error, "failing on purpose after writing %s", w->key);
+  return TRUE;
+}
+
+typedef struct {
+  guint   pending;
+  GError *errors[3];
+} IsolationData;
+
+static void
+isolation_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  IsolationData *d = user_data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "index"));
+
+  g_task_propagate_boolean (G_TASK (result), &d->errors[i]);
+  d->pending--;
+}
+
+static void
+test_group_isolation (Fixture       *f,
+                      gconstpointer  data)
+{
+  SettingWrite writes[3] = { { "a", FALSE }, { "b", TRUE }, { "c", FALSE } };
+  IsolationData d = { 0, };
+  guint64 commits;
+
+  drd_store_set_writer_delay (f->store, 50000);
+  commits = drd_store_get_commit_count (f->store);
+  for (guint i = 0; i < 3; i++)
+    {
+      GTask *task = g_task_new (f->store, NULL, isolation_cb, &d);
+      g_object_set_data (G_OBJECT (task), "index", GUINT_TO_POINTER (i));
+      g_task_set_task_data (task, &writes[i], NULL);
+      drd_store_write_in_task (f->store, task, setting_write_run);
+      d.pending++;
+    }
+  while (d.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (drd_store_get_commit_count (f->store) - commits, ==, 1);
+  g_assert_no_error (d.errors[0]);
+  g_assert_error (d.errors[1], DRD_STORE_ERROR, DRD_STORE_ERROR_INVALID);
+  g_assert_no_error (d.errors[2]);
+  g_clear_error (&d.errors[1]);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings WHERE key IN ('a', 'c')"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings WHERE key = 'b'"), ==, 0);
+}
+
+/* Two stores (as two processes would) writing at once: busy_timeout and
+ * BEGIN IMMEDIATE keep SQLITE_BUSY from surfacing. */
+static gpointer
+many_writes_thread (gpointer data)
+{
+  DrdStore *store = data;
+  GError *error = NULL;
+
+  for (int i = 0; i < 100; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%p-%d", (void *) store, i);
+      if (!drd_store_set_setting (store, key, "v", &error))
+        return error;
+    }
+  return NULL;
+}
+
+static void
+test_two_writers (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdStore) other = drd_store_open (f->path, &error);
+  GThread *t1, *t2;
+  GError *e1, *e2;
+
+  g_assert_no_error (error);
+  t1 = g_thread_new ("w1", many_writes_thread, f->store);
+  t2 = g_thread_new ("w2", many_writes_thread, other);
+  e1 = g_thread_join (t1);
+  e2 = g_thread_join (t2);
+  g_assert_no_error (e1);
+  g_assert_no_error (e2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings"), ==, 200);
+  g_assert_finalize_object (g_steal_pointer (&other));
+}
+
+static void
+test_open_directory (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdStore) store = NULL;
+
+  /* The database path is an existing directory. */
+  store = drd_store_open (f->dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, f->dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1448,6 +1572,9 @@ main (int   argc,
   ADD ("/store/async/group-commit", test_group_commit);
   ADD ("/store/async/cancel", test_async_cancel);
   ADD ("/store/async/ops", test_async_ops);
+  ADD ("/store/async/group-isolation", test_group_isolation);
+  ADD ("/store/concurrency/two-writers", test_two_writers);
+  ADD_UNOPENED ("/store/open/directory", test_open_directory);
   ADD ("/store/concurrency/snapshots", test_concurrent_reads);
   ADD ("/store/concurrency/data-version", test_data_version);
   ADD ("/store/ledger", test_ledger);
