@@ -216,6 +216,7 @@ test_migrate_reopen (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   gint64 n_objects = raw_int (f->path, "SELECT count(*) FROM sqlite_schema");
+  g_autofree char *value_s = NULL;
   gint64 value;
 
   g_assert_true (drd_store_set_setting (f->store, "k", "v", &error));
@@ -226,7 +227,8 @@ test_migrate_reopen (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_schema"), ==, n_objects);
-  g_assert_cmpstr (drd_store_get_setting (f->store, "k", &error), ==, "v");
+  value_s = drd_store_get_setting (f->store, "k", &error);
+  g_assert_cmpstr (value_s, ==, "v");
   value = raw_int (f->path, "SELECT count(*) FROM settings");
   g_assert_cmpint (value, ==, 1);
 }
@@ -237,8 +239,9 @@ test_migrate_newer (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DrdStore) store = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
 
-  g_mkdir_with_parents (g_path_get_dirname (f->path), 0700);
+  g_mkdir_with_parents (dir, 0700);
   raw_exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 7;");
   store = drd_store_open (f->path, &error);
   g_assert_null (store);
