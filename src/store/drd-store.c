@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include "store/drd-store-private.h"
+
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include "store/drd-store-resources.h"
 
 #include <errno.h>
@@ -364,8 +367,8 @@ run_migration (DrdConn          *conn,
       if (n_objects > 0)
         {
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_DRDESK,
-                       "%s is a SQLite database of another program (it has tables but "
-                       "no DR Desk schema version); refusing to change it",
+                       _("%s is a SQLite database of another program (it has tables but "
+                       "no DR Desk schema version); refusing to change it"),
                        sqlite3_db_filename (conn->db, "main"));
           goto fail;
         }
@@ -404,8 +407,8 @@ migrate (DrdConn     *conn,
   if (version > DRD_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NEWER_SCHEMA,
-                   "%s has schema version %" G_GINT64_FORMAT ", newer than the "
-                   "version %d this DR Desk understands; use a newer DR Desk",
+                   _("%s has schema version %" PRId64 ", newer than the "
+                   "version %d this DR Desk understands; use a newer DR Desk"),
                    path, version, DRD_STORE_SCHEMA_VERSION);
       return FALSE;
     }
@@ -461,6 +464,13 @@ schedule_changed (DrdStore *self)
 /* ------------------------------------------------------------------ */
 /* Writer                                                             */
 
+static gboolean
+unref_task_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 write_op_complete (WriteOp *op)
 {
@@ -471,11 +481,21 @@ write_op_complete (WriteOp *op)
     {
       GTask *task = g_steal_pointer (&op->task);
 
+      GSource *source;
+
       if (op->ok)
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, g_steal_pointer (&op->error));
-      g_object_unref (task);
+      /* Drop our reference in the task's context, after its callback:
+       * the writer thread must never drop the last reference to the
+       * store (finalize joins the writer thread). */
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_LOW);
+      g_source_set_static_name (source, "[drdesk] store task unref");
+      g_source_set_callback (source, unref_task_cb, task, NULL);
+      g_source_attach (source, g_task_get_context (task));
+      g_source_unref (source);
       g_free (op);
     }
   else
@@ -974,7 +994,11 @@ configure_writer (DrdConn     *conn,
                    (const char *) sqlite3_column_text (stmt, 0));
       goto out;
     }
+  /* 16 MiB of page cache: fewer mid-transaction spills for bulk work;
+   * much larger measured slower for a 1,000,000-row event start. */
   ok = conn_exec (conn, "PRAGMA synchronous = FULL", error)
+       && conn_exec (conn, "PRAGMA cache_size = -16384", error)
+       && conn_exec (conn, "PRAGMA temp_store = MEMORY", error)
        && conn_exec (conn, "PRAGMA foreign_keys = ON", error);
 out:
   sqlite3_finalize (stmt);
