@@ -188,7 +188,8 @@ flush_batch (Import *imp, GError **error)
 
   if (imp->batch->len == 0)
     return TRUE;
-  result = drd_cli_import_customers (imp->store, imp->batch, error);
+  result = drd_store_import_customers (imp->store, imp->batch, drd_cli_actor (),
+                                       drd_store_now (), error);
   if (result == NULL)
     return FALSE;
   imp->n_inserted += result->n_inserted;

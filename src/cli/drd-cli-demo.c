@@ -69,7 +69,8 @@ drd_cli_cmd_demo (DrdCliContext *ctx, int argc, char **argv)
           drd_demo_gen_next (gen, c);
           g_ptr_array_add (batch, c);
         }
-      result = drd_cli_import_customers (store, batch, &error);
+      result = drd_store_import_customers (store, batch, drd_cli_actor (),
+                                           drd_store_now (), &error);
       if (result == NULL)
         return drd_cli_fail_error (_("demo"), error);
       inserted += result->n_inserted;

@@ -71,13 +71,6 @@ gboolean drd_cli_is_help (const char *arg);
 DrdStore *drd_cli_open_store (DrdCliContext *ctx,
                               gboolean       must_exist,
                               GError       **error);
-/* Upsert a batch of VALID customers like drd_store_import_customers()
- * (same result and row errors), set-based when possible: see
- * drd-cli-bulk.c. row_errors' free function may be unset: free the result
- * with drd_store_import_result_free(). */
-DrdStoreImportResult *drd_cli_import_customers (DrdStore  *store,
-                                                GPtrArray *customers,
-                                                GError   **error);
 /* "operator:<login name>" for audit rows and answers. */
 const char *drd_cli_actor (void);
 
