@@ -919,6 +919,33 @@ test_event_lifecycle (Fixture *f, gconstpointer data)
 }
 
 static void
+test_event_warnings (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  /* Saturday, 7 hours, over lunch: KPX would not do this — warned, not refused */
+  r = RUN (f, "event", "start", "--name", "odd", "--kind", "reliability",
+           "--start", "2030-07-06T11:00:00+09:00", "--end", "2030-07-06T18:00:00+09:00",
+           "--target-kw", "5", "--resource", "r1");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (g_ascii_strtoll (r.out, NULL, 10), >, 0);
+  g_assert_nonnull (strstr (r.out, "\n"));
+  g_assert_cmpstr (strchr (r.out, '\n') + 1, ==, "");
+  g_assert_nonnull (strstr (r.err, "warning: "));
+  g_assert_nonnull (strstr (r.err, "weekend"));
+  run_clear (&r);
+
+  /* the facts are about reliability DR only */
+  r = RUN (f, "event", "start", "--name", "odd", "--kind", "economic",
+           "--start", "2030-07-06T11:00:00+09:00", "--end", "2030-07-06T18:00:00+09:00",
+           "--target-kw", "5", "--resource", "r2");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_null (strstr (r.err, "warning"));
+  run_clear (&r);
+}
+
+static void
 test_answer (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = NULL, *sql = NULL, *expected = NULL;
@@ -1322,6 +1349,7 @@ main (int argc, char **argv)
   ADD ("/cli/event/errors", test_event_errors);
   ADD ("/cli/event/overlap", test_event_overlap);
   ADD ("/cli/event/lifecycle", test_event_lifecycle);
+  ADD ("/cli/event/warnings", test_event_warnings);
   ADD ("/cli/answer", test_answer);
   ADD ("/cli/baseline/mid-6-10", test_baseline_mid);
   ADD ("/cli/baseline/max-4-5", test_baseline_max);
