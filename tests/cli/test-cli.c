@@ -557,10 +557,11 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
     "17,카,1000000017,r1,abc,,,,,\n"                              /* 17 kW not a number */
     "18,\"타\"x,1000000018,r1,1,,,,,\n"                           /* 18 CSV quote error */
     "19,파,1000000019,,2,,true,,,\n"                              /* 19 good, default resource */
-    "20,하,1000000020,r2,\n");                                    /* 20 empty kW */
+    "20,하,1000000020,r2,\n"                                      /* 20 empty kW */
+    "21,거,1000000021,r1,1,,,,not-an-email,\n");                  /* 21 bad e-mail */
   static const char *const expected[] = {
     "5: ", "6: ", "7: ", "8: ", "9: ", "10: ", "11: ", "12: ", "13: ", "14: ", "15: ",
-    "16: ", "17: ", "18: ", "20: ",
+    "16: ", "17: ", "18: ", "20: ", "21: ",
   };
   g_auto(GStrv) lines = NULL;
   guint n_line_errors = 0;
@@ -595,6 +596,7 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "cbl_method"));
   g_assert_nonnull (strstr (r.err, "is_factory"));
   g_assert_nonnull (strstr (r.err, "webhook_url"));
+  g_assert_nonnull (strstr (r.err, "21: email"));
   g_assert_nonnull (strstr (r.err, "already on line 2"));
   /* the last line is the one-line summary */
   g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 2], "drdeskctl: "));
@@ -612,6 +614,30 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
   /* customer 900 kept its number */
   g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers WHERE kepco_no = '5555555555' "
                                    "AND id = 900"), ==, 1);
+}
+
+/* CRLF line ends, and a CRLF inside a quoted field: still physical lines */
+static void
+test_import_crlf_lines (Fixture *f, gconstpointer data)
+{
+  g_autofree char *csv = write_file (f, "crlf.csv",
+    "\xEF\xBB\xBF" "customer_id,name,kepco_customer_no,registered_kw\r\n"   /* 1 */
+    "1,\"two\r\nlines\",1000000001,1\r\n"                                   /* 2-3 */
+    "2,b,1000000002,x\r\n"                                                     /* 4 */
+    "\r\n"                                                                     /* 5 empty */
+    "3,c,1000000003,1.5\r\n"                                                   /* 6 */
+    "4,,1000000004,1\r\n");                                                   /* 7 */
+  Run r;
+
+  init_db (f);
+  r = RUN (f, "customers", "import", csv);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_true (g_str_has_prefix (r.err, "4: registered_kw"));
+  g_assert_nonnull (strstr (r.err, "\n7: name is empty\n"));
+  run_clear (&r);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers"), ==, 2);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers WHERE id = 1 AND "
+                                   "name = 'two' || char(13) || char(10) || 'lines'"), ==, 1);
 }
 
 static void
@@ -1343,6 +1369,7 @@ main (int argc, char **argv)
   ADD ("/cli/demo/large-event", test_demo_large_event);
   ADD ("/cli/import/good", test_import_good);
   ADD ("/cli/import/bad-rows", test_import_bad_rows);
+  ADD ("/cli/import/crlf-lines", test_import_crlf_lines);
   ADD ("/cli/import/header", test_import_header);
   ADD ("/cli/import/reimport", test_import_reimport);
   ADD ("/cli/list/json", test_list_json);
