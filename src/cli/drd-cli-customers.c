@@ -364,7 +364,7 @@ cmd_list (DrdCliContext *ctx, int argc, char **argv)
 {
   g_autofree char *format_text = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_text,
       N_("Output format: csv (default) or json"), "csv|json" },
     { NULL }
   };

@@ -944,6 +944,32 @@ test_event_lifecycle (Fixture *f, gconstpointer data)
   run_clear (&r);
 }
 
+/* Option values are bytes: Korean works whatever the locale. */
+static void
+test_event_c_locale (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  r = run_env ((const char *const []) { "LC_ALL", "C", "LANG", "C", NULL },
+               (const char *const []) { "--db", f->db, "event", "start", "--name", "폭염 대응",
+                                        "--kind", "citizen", "--start", "2030-07-01T14:00:00+09:00",
+                                        "--end", "2030-07-01T15:00:00+09:00", "--target-kw", "1",
+                                        NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM events WHERE name = '폭염 대응'"), ==, 1);
+
+  r = run_env ((const char *const []) { "LC_ALL", "C", NULL },
+               (const char *const []) { "--db", f->db, "event", "start", "--name", "\xff\xfe",
+                                        "--kind", "citizen", "--start", "2030-07-02T14:00:00+09:00",
+                                        "--end", "2030-07-02T15:00:00+09:00", "--target-kw", "1",
+                                        NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_error_line (r.err);
+  run_clear (&r);
+}
+
 static void
 test_event_warnings (Fixture *f, gconstpointer data)
 {
@@ -1377,6 +1403,7 @@ main (int argc, char **argv)
   ADD ("/cli/event/overlap", test_event_overlap);
   ADD ("/cli/event/lifecycle", test_event_lifecycle);
   ADD ("/cli/event/warnings", test_event_warnings);
+  ADD ("/cli/event/c-locale", test_event_c_locale);
   ADD ("/cli/answer", test_answer);
   ADD ("/cli/baseline/mid-6-10", test_baseline_mid);
   ADD ("/cli/baseline/max-4-5", test_baseline_max);
