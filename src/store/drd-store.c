@@ -282,11 +282,19 @@ conn_call (DrdConn      *conn,
   DrdConn *saved = g_private_get (&current_conn);
   gboolean ok;
 
+  GError *local_error = NULL;
+
   g_private_set (&current_conn, conn);
-  ok = func (conn->db, data, error);
+  ok = func (conn->db, data, &local_error);
   g_private_set (&current_conn, saved);
   conn_reset_all (conn);
-  g_assert (ok || error == NULL || *error != NULL);
+  if (ok)
+    g_clear_error (&local_error);
+  else if (local_error == NULL)
+    local_error = g_error_new_literal (DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
+                                       "store operation failed without saying why");
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
   return ok;
 }
 
@@ -565,11 +573,6 @@ run_group (DrdStore  *self,
       if (!conn_exec (conn, "SAVEPOINT op", &error))
         goto rollback_all;
       op->ok = conn_call (conn, op->func, op->data, &op->error);
-      if (op->ok && op->error != NULL)
-        g_clear_error (&op->error);
-      if (!op->ok && op->error == NULL)
-        op->error = g_error_new_literal (DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
-                                         "store operation failed without an error");
 
       if (sqlite3_get_autocommit (conn->db))
         {
