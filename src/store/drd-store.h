@@ -125,9 +125,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdStoreImportResult, drd_store_import_result_fre
  * new. A row that is invalid (id <= 0, empty name/kepco_no/resource,
  * negative registered_w) or refused by a constraint (e.g. a kepco_no
  * already used by another customer) is reported in row_errors and the
- * other rows are still stored. Returns NULL only when the whole operation
- * failed (nothing stored). @actor and @now go into one audit_log row
- * ('customer.import'). */
+ * other rows are still stored. The same customer_id twice: the later row
+ * wins (the earlier counts as an update). A kepco_no already used by
+ * another customer (in the database, or by an earlier row of the batch)
+ * refuses the row (CONSTRAINT). Rows are applied set-wise (one INSERT …
+ * SELECT, one UPDATE … FROM), so swapping two customers' KEPCO numbers in
+ * one batch fails the whole import. Returns NULL only when the whole
+ * operation failed (nothing stored). @actor and @now go into one
+ * audit_log row ('customer.import'). row_errors is sorted by index. */
 DrdStoreImportResult *drd_store_import_customers (DrdStore   *self,
                                                   GPtrArray  *customers,
                                                   const char *actor,
