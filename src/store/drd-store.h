@@ -95,10 +95,11 @@ const char *drd_store_get_path (DrdStore *self);
 /* Current Unix time in seconds (UTC). */
 gint64      drd_store_now (void);
 
-/* A number that changes whenever any connection (this process's writer or
- * another process) committed a change since the last call saw it;
- * (PRAGMA data_version on a dedicated read connection plus this process's
- * own commit counter). Cheap; the window polls it about twice a second. */
+/* A number that changes whenever any other connection — this process's
+ * writer or another process — committed a change since the previous call
+ * (PRAGMA data_version on a dedicated read-only connection). Cheap (no
+ * file I/O after the first call, which opens the connection); the window
+ * polls it about twice a second and refreshes when it changed. */
 gboolean    drd_store_get_data_version (DrdStore *self,
                                         guint64  *out_version,
                                         GError  **error);
