@@ -262,6 +262,26 @@ conn_exec (DrdConn     *conn,
   return TRUE;
 }
 
+/* Like conn_exec, for the statements the writer runs around every
+ * operation (SAVEPOINT, RELEASE, …): cached, so not parsed every time. */
+static gboolean
+conn_exec_cached (DrdConn     *conn,
+                  const char  *sql,
+                  GError     **error)
+{
+  DrdConn *saved = g_private_get (&current_conn);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  g_private_set (&current_conn, conn);
+  stmt = drd_store_prepare (conn->db, sql, error);
+  ok = stmt != NULL && drd_store_step_done (conn->db, stmt, sql, error);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  g_private_set (&current_conn, saved);
+  return ok;
+}
+
 static void
 conn_reset_all (DrdConn *conn)
 {
@@ -282,11 +302,19 @@ conn_call (DrdConn      *conn,
   DrdConn *saved = g_private_get (&current_conn);
   gboolean ok;
 
+  GError *local_error = NULL;
+
   g_private_set (&current_conn, conn);
-  ok = func (conn->db, data, error);
+  ok = func (conn->db, data, &local_error);
   g_private_set (&current_conn, saved);
   conn_reset_all (conn);
-  g_assert (ok || error == NULL || *error != NULL);
+  if (ok)
+    g_clear_error (&local_error);
+  else if (local_error == NULL)
+    local_error = g_error_new_literal (DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
+                                       "store operation failed without saying why");
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
   return ok;
 }
 
@@ -554,7 +582,7 @@ run_group (DrdStore  *self,
         goto fail_all;
     }
 
-  if (!conn_exec (conn, "BEGIN IMMEDIATE", &error))
+  if (!conn_exec_cached (conn, "BEGIN IMMEDIATE", &error))
     goto fail_all;
 
   for (guint i = 0; i < ops->len; i++)
@@ -562,14 +590,9 @@ run_group (DrdStore  *self,
       WriteOp *op = g_ptr_array_index (ops, i);
       g_autoptr(GError) rb_error = NULL;
 
-      if (!conn_exec (conn, "SAVEPOINT op", &error))
+      if (!conn_exec_cached (conn, "SAVEPOINT op", &error))
         goto rollback_all;
       op->ok = conn_call (conn, op->func, op->data, &op->error);
-      if (op->ok && op->error != NULL)
-        g_clear_error (&op->error);
-      if (!op->ok && op->error == NULL)
-        op->error = g_error_new_literal (DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
-                                         "store operation failed without an error");
 
       if (sqlite3_get_autocommit (conn->db))
         {
@@ -582,17 +605,17 @@ run_group (DrdStore  *self,
         }
       if (!op->ok)
         {
-          if (!conn_exec (conn, "ROLLBACK TO op", &rb_error))
+          if (!conn_exec_cached (conn, "ROLLBACK TO op", &rb_error))
             {
               g_propagate_error (&error, g_steal_pointer (&rb_error));
               goto rollback_all;
             }
         }
-      if (!conn_exec (conn, "RELEASE op", &error))
+      if (!conn_exec_cached (conn, "RELEASE op", &error))
         goto rollback_all;
     }
 
-  if (!conn_exec (conn, "COMMIT", &error))
+  if (!conn_exec_cached (conn, "COMMIT", &error))
     goto rollback_all;
 
   if (no_fk)

@@ -521,6 +521,29 @@ test_customers_bulk (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* Events                                                             */
 
+typedef struct {
+  gint64 now;
+  gint64 n_open;
+} OpenCount;
+
+static gboolean
+count_open_run (sqlite3  *db,
+                gpointer  data,
+                GError  **error)
+{
+  OpenCount *c = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db,
+      "SELECT count(*) FROM events e WHERE " DRD_STORE_SQL_EFFECTIVE_STATUS ("e", "?1") " = 1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, c->now);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "count active events");
+  c->n_open = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
 static void
 test_events_start (Fixture       *f,
                    gconstpointer  data)
@@ -550,6 +573,14 @@ test_events_start (Fixture       *f,
   got = drd_store_get_event (f->store, id_a, T0 + 2 * HOUR, &error);
   g_assert_cmpint (got->status, ==, DRD_EVENT_ACTIVE);
   g_clear_pointer (&got, drd_event_free);
+  {
+    OpenCount c = { T0, -1 };
+    g_assert_true (drd_store_read (f->store, count_open_run, &c, &error));
+    g_assert_cmpint (c.n_open, ==, 0);
+    c.now = T0 + 2 * HOUR;
+    g_assert_true (drd_store_read (f->store, count_open_run, &c, &error));
+    g_assert_cmpint (c.n_open, ==, 1);
+  }
 
   /* All resources (B is free at that time, A is not: different window). */
   id_all = start_event (f, NULL, T0 + 5 * HOUR, T0 + 6 * HOUR, 0, &n);
