@@ -41,10 +41,12 @@ bytes_to_string (GBytes *bytes)
 /* Runs drdeskctl with ARGV (NULL-terminated, without the program). ENV:
  * NULL-terminated KEY, VALUE pairs to set, or NULL. */
 static Run
-run_env (const char *const *env, const char *const *argv)
+run_stdin (const char *const *env, const char *input, const char *const *argv)
 {
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                               | (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
+  g_autoptr(GBytes) in = input != NULL ? g_bytes_new (input, strlen (input)) : NULL;
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GBytes) out = NULL, err = NULL;
@@ -60,7 +62,7 @@ run_env (const char *const *env, const char *const *argv)
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate (proc, NULL, NULL, &out, &err, &error);
+  g_subprocess_communicate (proc, in, NULL, &out, &err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   r.status = g_subprocess_get_exit_status (proc);
@@ -69,6 +71,12 @@ run_env (const char *const *env, const char *const *argv)
   if (g_test_verbose ())
     g_test_message ("exit %d\nstdout: %.2000s\nstderr: %.2000s", r.status, r.out, r.err);
   return r;
+}
+
+static Run
+run_env (const char *const *env, const char *const *argv)
+{
+  return run_stdin (env, NULL, argv);
 }
 
 /* Runs with "--db DB" appended (after the command: both places work). */
@@ -711,13 +719,18 @@ test_import_reimport (Fixture *f, gconstpointer data)
     "1,홍길순,1111111112,busan,4.250,max-4-5,true,,,\n"
     "2,\"(주)대성, 산업\",2222222222,ulsan,1500.500,max-4-5,true,,,http://127.0.0.1:9/hook\n");
 
-  /* list output re-imports to the same list */
+  /* list output re-imports to the same list (from a file, or "-" = stdin) */
   copy = write_file (f, "copy.csv", list2);
   r = RUN_RAW ("init", "--db", b);
   g_assert_cmpint (r.status, ==, 0);
   run_clear (&r);
+  r = run_stdin (NULL, list1, (const char *const []) { "customers", "import", "-", "--db", b, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "2 inserted"));
+  run_clear (&r);
   r = RUN_RAW ("customers", "import", copy, "--db", b);
   g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "0 inserted, 2 updated"));
   run_clear (&r);
   listb = list_csv (f, b);
   g_assert_cmpstr (listb, ==, list2);
