@@ -159,7 +159,7 @@ drd_config_get_default_value (const char *key)
   v = g_variant_parse (G_VARIANT_TYPE (keys[i].type), keys[i].default_text, NULL, NULL, &error);
   /* The table is ours: a parse failure is a programming error. */
   g_assert_no_error (error);
-  return g_variant_ref_sink (v);
+  return v;   /* g_variant_parse() returns a full, non-floating reference */
 }
 
 static void
