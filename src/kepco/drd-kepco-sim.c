@@ -2,6 +2,8 @@
 #include "config.h"
 #include "kepco/drd-kepco-sim.h"
 
+#include "core/drd-time.h"
+
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
@@ -221,7 +223,8 @@ compute_day (guint64                 seed,
              const DrdKepcoSimEvent *events,
              guint                   n_events,
              double                  reducer_share,
-             double                  reduction)
+             double                  reduction,
+             DrdCalendar            *holidays)
 {
   g_autoptr(DrdKepcoDay) day = NULL;
   char norm[9];
@@ -241,8 +244,10 @@ compute_day (guint64                 seed,
   h_day = salted (h_cust, SALT_DAY + (guint64) g_date_get_julian (&gd) * 7919);
   day_start = ((gint64) g_date_get_julian (&gd) - JULIAN_1970_01_01) * 86400 - SEOUL_OFFSET;
   wd = g_date_get_weekday (&gd);
-  /* TODO once core's holiday calendar lands: treat public holidays as Sundays. */
-  weekend = (wd == G_DATE_SATURDAY || wd == G_DATE_SUNDAY);
+  /* Public holidays look like Sundays. */
+  weekend = (wd == G_DATE_SATURDAY || wd == G_DATE_SUNDAY) ||
+            (holidays && drd_calendar_is_holiday (holidays,
+                                                  (DrdDate) (g_date_get_julian (&gd) - JULIAN_1970_01_01)));
   reducer = reduction > 0 && drd_kepco_sim_is_reducer (seed, cust_no, reducer_share);
 
   day_factor = season_factor (p.kind, g_date_get_month (&gd));
@@ -326,7 +331,22 @@ drd_kepco_sim_day (guint64                 seed,
                    double                  reduction)
 {
   g_return_val_if_fail (n_events == 0 || events != NULL, NULL);
-  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction);
+  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction, NULL);
+}
+
+DrdKepcoDay *
+drd_kepco_sim_day_with_holidays (guint64                 seed,
+                                 const char             *cust_no,
+                                 const char             *date,
+                                 const DrdKepcoSimEvent *events,
+                                 guint                   n_events,
+                                 double                  reducer_share,
+                                 double                  reduction,
+                                 DrdCalendar            *holidays)
+{
+  g_return_val_if_fail (n_events == 0 || events != NULL, NULL);
+  g_return_val_if_fail (holidays == NULL || DRD_IS_CALENDAR (holidays), NULL);
+  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction, holidays);
 }
 
 DrdKepcoDay *
@@ -334,7 +354,7 @@ drd_kepco_sim_day_baseline (guint64     seed,
                             const char *cust_no,
                             const char *date)
 {
-  return compute_day (seed, cust_no, date, NULL, 0, 0.0, 0.0);
+  return compute_day (seed, cust_no, date, NULL, 0, 0.0, 0.0, NULL);
 }
 
 gboolean
@@ -380,33 +400,15 @@ drd_kepco_sim_render_day (guint64            seed,
   return g_string_free (s, FALSE);
 }
 
-/* GLib wants seconds; people write 2026-07-01T14:00. */
-static GDateTime *
-parse_instant (const char *text,
-               GTimeZone  *tz)
-{
-  GDateTime *dt = g_date_time_new_from_iso8601 (text, tz);
-  const char *t = strchr (text, 'T');
-
-  if (dt == NULL && t && strlen (t) >= 6 && t[3] == ':' &&
-      (t[6] == '\0' || t[6] == 'Z' || t[6] == '+' || t[6] == '-'))
-    {
-      g_autofree char *fixed = g_strdup_printf ("%.*s:00%s", (int) (t + 6 - text), text, t + 6);
-      dt = g_date_time_new_from_iso8601 (fixed, tz);
-    }
-  return dt;
-}
-
 gboolean
 drd_kepco_sim_parse_window (const char  *text,
                             gint64      *start,
                             gint64      *end,
                             GError     **error)
 {
-  g_autoptr(GTimeZone) seoul = g_time_zone_new_offset (SEOUL_OFFSET);
   g_auto(GStrv) parts = NULL;
-  g_autoptr(GDateTime) a = NULL;
-  g_autoptr(GDateTime) b = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 a, b;
 
   if (text == NULL || (parts = g_strsplit (text, "/", -1)) == NULL || g_strv_length (parts) != 2)
     {
@@ -414,23 +416,21 @@ drd_kepco_sim_parse_window (const char  *text,
                    "window “%s” is not START/END in ISO 8601", text ? text : "");
       return FALSE;
     }
-  a = parse_instant (parts[0], seoul);
-  b = parse_instant (parts[1], seoul);
-  if (a == NULL || b == NULL)
+  if (!drd_time_parse_iso8601 (parts[0], &a, &local_error) ||
+      !drd_time_parse_iso8601 (parts[1], &b, &local_error))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s” is not an ISO 8601 date and time (e.g. 2026-07-01T14:00:00+09:00)",
-                   a == NULL ? parts[0] : parts[1]);
+                   "window “%s”: %s", text, local_error->message);
       return FALSE;
     }
-  if (g_date_time_to_unix (b) <= g_date_time_to_unix (a))
+  if (b <= a)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "window “%s” ends before it starts", text);
       return FALSE;
     }
-  *start = g_date_time_to_unix (a);
-  *end = g_date_time_to_unix (b);
+  *start = a;
+  *end = b;
   return TRUE;
 }
 
@@ -453,6 +453,7 @@ struct _DrdKepcoSim
 
   DrdKepcoSimConfig config;
   GArray *events;              /* DrdKepcoSimEvent */
+  DrdCalendar *holidays;       /* NULL: weekends only */
   SoupServer *server;
   GSocket *socket;
   char *url;
@@ -884,6 +885,7 @@ drd_kepco_sim_dispose (GObject *object)
     }
   g_clear_object (&sim->server);
   g_clear_object (&sim->socket);
+  g_clear_object (&sim->holidays);
 
   G_OBJECT_CLASS (drd_kepco_sim_parent_class)->dispose (object);
 }
@@ -1052,7 +1054,17 @@ drd_kepco_sim_compute_day (DrdKepcoSim *sim,
   g_return_val_if_fail (DRD_IS_KEPCO_SIM (sim), NULL);
   return compute_day (sim->config.seed, cust_no, date,
                       (const DrdKepcoSimEvent *) (gconstpointer) sim->events->data,
-                      sim->events->len, sim->config.reducer_share, sim->config.reduction);
+                      sim->events->len, sim->config.reducer_share, sim->config.reduction,
+                      sim->holidays);
+}
+
+void
+drd_kepco_sim_set_holidays (DrdKepcoSim *sim,
+                            DrdCalendar *holidays)
+{
+  g_return_if_fail (DRD_IS_KEPCO_SIM (sim));
+  g_return_if_fail (holidays == NULL || DRD_IS_CALENDAR (holidays));
+  g_set_object (&sim->holidays, holidays);
 }
 
 void
@@ -1149,6 +1161,8 @@ drd_kepco_sim_main (int argc, char **argv)
   g_autofree char *listen = NULL;
   g_auto(GStrv) events = NULL;
   g_autofree char *outage = NULL;
+  g_autofree char *holidays_file = NULL;
+  g_autoptr(DrdCalendar) holidays = NULL;
   gint64 seed = 1;
   gint latency_ms = 0, lag_days = 0, hold_ms = 60000;
   DrdKepcoSimConfig config;
@@ -1172,6 +1186,7 @@ drd_kepco_sim_main (int argc, char **argv)
       { "hold-ms", 0, 0, G_OPTION_ARG_INT, &hold_ms, "How long a timed-out request is held (60000)", "N" },
       { "outage", 0, 0, G_OPTION_ARG_STRING, &outage, "Every request fails with 503 in this window", "ISO8601/ISO8601" },
       { "lag-days", 0, 0, G_OPTION_ARG_INT, &lag_days, "The last N days have no data yet", "N" },
+      { "holidays", 0, 0, G_OPTION_ARG_FILENAME, &holidays_file, "Holiday calendar file: those days look like Sundays", "FILE" },
       { NULL }
     };
 
@@ -1213,7 +1228,21 @@ drd_kepco_sim_main (int argc, char **argv)
       return 2;
     }
 
+  if (holidays_file)
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (holidays_file, &text, &len, &error) ||
+          (holidays = drd_calendar_new_from_data (text, (gssize) len, &error)) == NULL)
+        {
+          fprintf (stderr, "drdesk-kepco-sim: --holidays: %s\n", error->message);
+          return 1;
+        }
+    }
+
   sim = drd_kepco_sim_new (&config);
+  drd_kepco_sim_set_holidays (sim, holidays);
   for (guint i = 0; events && events[i]; i++)
     {
       gint64 a, b;

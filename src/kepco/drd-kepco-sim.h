@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "core/drd-calendar.h"
 #include "kepco/drd-kepco-parse.h"
 
 G_BEGIN_DECLS
@@ -55,6 +56,17 @@ DrdKepcoDay *drd_kepco_sim_day (guint64                 seed,
                                 guint                   n_events,
                                 double                  reducer_share,
                                 double                  reduction);
+/* The same with a holiday calendar (holidays look like Sundays): what a
+ * simulator with drd_kepco_sim_set_holidays() / --holidays serves.
+ * drd_kepco_sim_day() is this with holidays = NULL. */
+DrdKepcoDay *drd_kepco_sim_day_with_holidays (guint64                 seed,
+                                              const char             *cust_no,
+                                              const char             *date,
+                                              const DrdKepcoSimEvent *events,
+                                              guint                   n_events,
+                                              double                  reducer_share,
+                                              double                  reduction,
+                                              DrdCalendar            *holidays);
 /* The same day without events: what the customer would have used. */
 DrdKepcoDay *drd_kepco_sim_day_baseline (guint64     seed,
                                          const char *cust_no,
@@ -104,6 +116,8 @@ void         drd_kepco_sim_add_event (DrdKepcoSim *sim, gint64 start, gint64 end
 const DrdKepcoSimEvent *drd_kepco_sim_get_events (DrdKepcoSim *sim, guint *n_events);
 /* What the server answers for (cust_no, date), faults aside. */
 DrdKepcoDay *drd_kepco_sim_compute_day (DrdKepcoSim *sim, const char *cust_no, const char *date);
+/* Holidays look like Sundays (NULL: none, the default). */
+void         drd_kepco_sim_set_holidays (DrdKepcoSim *sim, DrdCalendar *holidays);
 void         drd_kepco_sim_set_faults (DrdKepcoSim *sim,
                                        double       fail_rate,
                                        double       timeout_rate,
