@@ -257,7 +257,9 @@ drd_kepco_kwh_double_to_wh (double  kwh,
 
   if (!isfinite (kwh))
     return FALSE;
-  for (int prec = 1; prec <= 17; prec++)
+  /* A decimal of at most 15 significant digits always comes back from
+   * %.15g (trailing zeros dropped), so that is tried first. */
+  for (int prec = 15; prec <= 17; prec++)
     {
       char fmt[8];
 
@@ -497,7 +499,9 @@ drd_kepco_parse_day (const char  *body,
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(DrdKepcoDay) day = NULL;
-  g_autoptr(GList) members = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
   gboolean seen[DRD_KEPCO_SLOTS_PER_DAY] = { FALSE, };
   const char *end = NULL;
   const char *cust_no, *mr_ymd;
@@ -542,7 +546,7 @@ drd_kepco_parse_day (const char  *body,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, body, (gssize) len, &local_error))
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
@@ -620,10 +624,9 @@ drd_kepco_parse_day (const char  *body,
     }
 
   day = drd_kepco_day_new (cust_no, got_date);
-  members = json_object_get_members (entry);
-  for (GList *l = members; l; l = l->next)
+  json_object_iter_init (&iter, entry);
+  while (json_object_iter_next (&iter, &name, &member))
     {
-      const char *name = l->data;
       int slot;
 
       if (strncmp (name, "pwr_qty", 7) != 0)
@@ -636,7 +639,7 @@ drd_kepco_parse_day (const char  *body,
                        "unexpected field “%s” (slots are pwr_qty0015 … pwr_qty2400)", q);
           return NULL;
         }
-      if (!slot_value (json_object_get_member (entry, name), name, &day->wh[slot], error))
+      if (!slot_value (member, name, &day->wh[slot], error))
         return NULL;
       if (!seen[slot])
         {

@@ -357,6 +357,12 @@ drd_kepco_sim_day_baseline (guint64     seed,
   return compute_day (seed, cust_no, date, NULL, 0, 0.0, 0.0, NULL);
 }
 
+static guint64
+form_hash (guint64 seed, const char *cust_no, const GDate *gd)
+{
+  return salted (customer_hash (seed, cust_no), SALT_FORM + g_date_get_julian (gd));
+}
+
 gboolean
 drd_kepco_sim_slot_is_number (guint64     seed,
                               const char *cust_no,
@@ -368,8 +374,28 @@ drd_kepco_sim_slot_is_number (guint64     seed,
 
   if (!date_parts (date, norm, &gd))
     return FALSE;
-  return u01 (salted (salted (customer_hash (seed, cust_no), SALT_FORM + g_date_get_julian (&gd)),
-                      slot)) < 0.15;
+  return u01 (salted (form_hash (seed, cust_no, &gd), slot)) < 0.15;
+}
+
+/* "12.345" for 12345 Wh, without printf (this is the simulator's hot path). */
+static void
+append_kwh (GString *s, gint32 wh)
+{
+  char buf[16];
+  int i = sizeof buf;
+  gint32 v = wh;
+
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = '.';
+  do
+    {
+      buf[--i] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v > 0);
+  g_string_append_len (s, buf + i, (gssize) sizeof buf - i);
 }
 
 char *
@@ -377,24 +403,38 @@ drd_kepco_sim_render_day (guint64            seed,
                           const DrdKepcoDay *day)
 {
   GString *s;
+  char norm[9];
+  GDate gd;
+  guint64 h;
 
   g_return_val_if_fail (day != NULL, NULL);
-  if (day->status == DRD_KEPCO_DAY_NOT_YET_AVAILABLE)
+  if (day->status == DRD_KEPCO_DAY_NOT_YET_AVAILABLE || !date_parts (day->date, norm, &gd))
     return g_strdup ("{\"dayLpDataInfoList\":[]}");
 
-  s = g_string_sized_new (3200);
-  g_string_append_printf (s, "{\"dayLpDataInfoList\":[{\"custNo\":\"%s\",\"mr_ymd\":\"%s\"",
-                          day->cust_no, day->date);
+  h = form_hash (seed, day->cust_no, &gd);
+  s = g_string_sized_new (3400);
+  g_string_append (s, "{\"dayLpDataInfoList\":[{\"custNo\":\"");
+  g_string_append (s, day->cust_no);
+  g_string_append (s, "\",\"mr_ymd\":\"");
+  g_string_append (s, day->date);
+  g_string_append_c (s, '"');
   for (guint i = 0; i < DRD_KEPCO_SLOTS_PER_DAY; i++)
     {
       gint32 wh = day->wh[i];
 
+      g_string_append (s, ",\"");
+      g_string_append (s, drd_kepco_slot_field (i));
+      g_string_append (s, "\":");
       if (wh == DRD_KEPCO_SLOT_MISSING)
-        g_string_append_printf (s, ",\"%s\":\"\"", drd_kepco_slot_field (i));
-      else if (drd_kepco_sim_slot_is_number (seed, day->cust_no, day->date, i))
-        g_string_append_printf (s, ",\"%s\":%d.%03d", drd_kepco_slot_field (i), wh / 1000, wh % 1000);
+        g_string_append (s, "\"\"");
+      else if (u01 (salted (h, i)) < 0.15)
+        append_kwh (s, wh);
       else
-        g_string_append_printf (s, ",\"%s\":\"%d.%03d\"", drd_kepco_slot_field (i), wh / 1000, wh % 1000);
+        {
+          g_string_append_c (s, '"');
+          append_kwh (s, wh);
+          g_string_append_c (s, '"');
+        }
     }
   g_string_append (s, "}]}");
   return g_string_free (s, FALSE);
