@@ -8,6 +8,7 @@
 
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,18 @@ typedef struct {
 } Run;
 
 static void raw_next (Run *run);
+
+/* CPU time of this process (user + system), µs: steadier than wall time
+ * on a shared machine, and it excludes the simulator's own work. */
+static gint64
+cpu_us (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (gint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
 
 static void
 raw_done (GObject *source, GAsyncResult *result, gpointer data)
@@ -83,18 +96,20 @@ client_done (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static double
-run_raw (const char *base, Req *reqs, guint n, guint concurrency)
+run_raw (const char *base, Req *reqs, guint n, guint concurrency, double *cpu_per_req)
 {
   Run run = { base, reqs, n, 0, 0, 0, concurrency, 0, 0, NULL, NULL };
-  gint64 t0;
+  gint64 t0, c0;
   double secs;
 
   run.session = soup_session_new_with_options ("max-conns", 1024, "max-conns-per-host", 1024, NULL);
   t0 = g_get_monotonic_time ();
+  c0 = cpu_us ();
   raw_next (&run);
   while (run.done < n)
     g_main_context_iteration (NULL, TRUE);
   secs = (g_get_monotonic_time () - t0) / 1e6;
+  *cpu_per_req = (double) (cpu_us () - c0) / n;
   if (run.n_ok != n)
     g_printerr ("bench-kepco: raw: only %u of %u answered 200\n", run.n_ok, n);
   g_object_unref (run.session);
@@ -102,21 +117,23 @@ run_raw (const char *base, Req *reqs, guint n, guint concurrency)
 }
 
 static double
-run_client (const char *base, Req *reqs, guint n, guint concurrency)
+run_client (const char *base, Req *reqs, guint n, guint concurrency, double *cpu_per_req)
 {
   Run run = { base, reqs, n, 0, 0, 0, concurrency, 0, 0, NULL, NULL };
-  gint64 t0;
+  gint64 t0, c0;
   double secs;
 
   run.client = drd_kepco_client_new (base, "bench");
   g_object_set (run.client, "max-in-flight", concurrency, NULL);
   t0 = g_get_monotonic_time ();
+  c0 = cpu_us ();
   /* Everything is queued at once: the client's own bound does the pacing. */
   for (guint i = 0; i < n; i++)
     drd_kepco_client_fetch_day_async (run.client, reqs[i].cust_no, reqs[i].date, NULL, client_done, &run);
   while (run.done < n)
     g_main_context_iteration (NULL, TRUE);
   secs = (g_get_monotonic_time () - t0) / 1e6;
+  *cpu_per_req = (double) (cpu_us () - c0) / n;
   if (run.n_ok != n)
     g_printerr ("bench-kepco: client: only %u of %u days OK\n", run.n_ok, n);
   g_object_unref (run.client);
@@ -157,6 +174,9 @@ main (int argc, char **argv)
   g_autofree Req *reqs = NULL;
   g_autofree double *raw = NULL;
   g_autofree double *cli = NULL;
+  g_autofree double *raw_cpu = NULL;
+  g_autofree double *cli_cpu = NULL;
+  double warm;
   const char *base;
   double raw_med, cli_med;
 
@@ -205,12 +225,15 @@ main (int argc, char **argv)
 
   raw = g_new0 (double, rounds);
   cli = g_new0 (double, rounds);
-  run_raw (base, reqs, MIN (n, 200), (guint) concurrency);   /* warm-up */
+  raw_cpu = g_new0 (double, rounds);
+  cli_cpu = g_new0 (double, rounds);
+  run_raw (base, reqs, MIN (n, 200), (guint) concurrency, &warm);   /* warm-up */
   for (gint r = 0; r < rounds; r++)
     {
-      raw[r] = run_raw (base, reqs, (guint) n, (guint) concurrency);
-      cli[r] = run_client (base, reqs, (guint) n, (guint) concurrency);
-      printf ("round %d: raw %.0f req/s, client %.0f days/s\n", r + 1, raw[r], cli[r]);
+      raw[r] = run_raw (base, reqs, (guint) n, (guint) concurrency, &raw_cpu[r]);
+      cli[r] = run_client (base, reqs, (guint) n, (guint) concurrency, &cli_cpu[r]);
+      printf ("round %d: raw %.0f req/s (%.0f µs CPU/req), client %.0f days/s (%.0f µs CPU/day)\n",
+              r + 1, raw[r], raw_cpu[r], cli[r], cli_cpu[r]);
     }
   raw_med = median (raw, (guint) rounds);
   cli_med = median (cli, (guint) rounds);
@@ -219,6 +242,8 @@ main (int argc, char **argv)
   printf ("client rate (DrdKepcoClient, parse included, same requests): %.0f days/s (median of %d)\n",
           cli_med, rounds);
   printf ("client/raw ratio: %.2f\n", cli_med / raw_med);
+  printf ("fetching-side CPU per request: raw %.0f µs, client %.0f µs (medians)\n",
+          median (raw_cpu, (guint) rounds), median (cli_cpu, (guint) rounds));
   fflush (stdout);
 
   g_subprocess_send_signal (proc, SIGTERM);
