@@ -4,6 +4,7 @@
 #include "config.h"
 #include "kepco/drd-kepco-client.h"
 
+#include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -295,7 +296,7 @@ request_finish_day (Request     *r,
 static GError *
 cancelled_error (void)
 {
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
 }
 
 static gboolean
@@ -353,7 +354,7 @@ on_backoff_done (gpointer data)
 static char *
 describe (Request *r)
 {
-  return g_strdup_printf ("KEPCO day %s for customer %s", r->date, r->cust_no);
+  return g_strdup_printf (_("KEPCO day %s for customer %s"), r->date, r->cust_no);
 }
 
 /* One attempt is over: count it, feed the breaker, then retry, fail or
@@ -426,7 +427,7 @@ attempt_done (Request     *r,
   else
     {
       if (retryable && self->max_attempts > 1)
-        g_prefix_error (&error, "gave up after %u attempts: ", r->attempt);
+        g_prefix_error (&error, _("gave up after %u attempts: "), r->attempt);
       request_finish_error (r, error);
     }
   pump (self);
@@ -470,7 +471,7 @@ evaluate (Request *r)
     }
   if (status < 200 || status >= 300)
     {
-      g_autofree char *detail = g_strdup_printf ("HTTP %u %s (not retried)", status,
+      g_autofree char *detail = g_strdup_printf (_("HTTP %u %s (not retried)"), status,
                                                  soup_message_get_reason_phrase (r->msg));
       fail_attempt (r, DRD_KEPCO_ERROR_HTTP_CLIENT, FALSE, detail);
       return;
@@ -492,7 +493,7 @@ transport_failed (Request *r,
 {
   if (r->timed_out)
     {
-      g_autofree char *detail = g_strdup_printf ("no answer within %u ms", r->client->timeout_ms);
+      g_autofree char *detail = g_strdup_printf (_("no answer within %u ms"), r->client->timeout_ms);
       fail_attempt (r, DRD_KEPCO_ERROR_TIMEOUT, TRUE, detail);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -522,7 +523,7 @@ on_read (GObject      *source,
     }
   if (r->body->len + g_bytes_get_size (chunk) > DRD_KEPCO_MAX_BODY_BYTES)
     {
-      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, "the answer is larger than any meter day");
+      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, _("the answer is larger than any meter day"));
       return;
     }
   g_byte_array_append (r->body, g_bytes_get_data (chunk, NULL), (guint) g_bytes_get_size (chunk));
@@ -576,7 +577,7 @@ send_attempt (Request *r)
       self->in_flight++;
       r->stage = STAGE_SENDING;
       r->attempt = self->max_attempts;
-      fail_attempt (r, DRD_KEPCO_ERROR_INVALID_ARGUMENT, FALSE, "the KEPCO base URL is not a valid http(s) URL");
+      fail_attempt (r, DRD_KEPCO_ERROR_INVALID_ARGUMENT, FALSE, _("the KEPCO base URL is not a valid http(s) URL"));
       return;
     }
   /* A redirect would carry the key to wherever it points. */
@@ -621,9 +622,9 @@ pump (DrdKepcoClient *self)
         {
           g_autofree char *what = describe (r);
           GError *error = g_error_new (DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_BREAKER_OPEN,
-                                       "%s: the KEPCO link is considered down after repeated failures; "
-                                       "try again later (last error: %s)",
-                                       what, self->last_error ? self->last_error : "none");
+                                       _("%s: the KEPCO link is considered down after repeated failures; "
+                                         "try again later (last error: %s)"),
+                                       what, self->last_error ? self->last_error : _("none"));
           self->n_rejected++;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REJECTED]);
           request_finish_error (r, error);
@@ -656,14 +657,14 @@ drd_kepco_client_fetch_day_async (DrdKepcoClient      *self,
   if (!drd_kepco_cust_no_is_valid (cust_no))
     {
       g_task_return_new_error (task, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_INVALID_ARGUMENT,
-                               "KEPCO customer number must be 1 to 20 digits");
+                               _("KEPCO customer number must be 1 to 20 digits"));
       g_object_unref (task);
       return;
     }
   if (!drd_kepco_normalize_date (date, norm))
     {
       g_task_return_new_error (task, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_INVALID_ARGUMENT,
-                               "meter day must be a valid YYYYMMDD or YYYY-MM-DD date");
+                               _("meter day must be a valid YYYYMMDD or YYYY-MM-DD date"));
       g_object_unref (task);
       return;
     }

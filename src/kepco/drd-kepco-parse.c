@@ -2,6 +2,8 @@
 #include "config.h"
 #include "kepco/drd-kepco-parse.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -371,13 +373,13 @@ text_member (JsonObject  *obj,
   if (node == NULL)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "the day entry has no “%s”", name);
+                   _("the day entry has no “%s”"), name);
       return FALSE;
     }
   if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "“%s” is %s, expected a string", name, node_kind (node));
+                   _("“%s” is %s, expected a string"), name, node_kind (node));
       return FALSE;
     }
   *out = json_node_get_string (node);
@@ -417,7 +419,7 @@ slot_value (JsonNode    *node,
         if (!drd_kepco_kwh_text_to_wh (s, &wh))
           {
             g_autofree char *q = quote (s);
-            const char *why = "is not a kWh number";
+            const char *why = _("is not a kWh number");
             char *endp = NULL;
             double d = g_ascii_strtod (p, &endp);
 
@@ -427,14 +429,14 @@ slot_value (JsonNode    *node,
             if (endp && endp != p && *endp == '\0')
               {
                 if (!isfinite (d))
-                  why = "is not a finite number";
+                  why = _("is not a finite number");
                 else if (d < 0)
-                  why = "is negative";
+                  why = _("is negative");
                 else if (d * 1000.0 > DRD_KEPCO_MAX_SLOT_WH)
-                  why = "is absurdly large for 15 minutes";
+                  why = _("is absurdly large for 15 minutes");
               }
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "%s value “%s” %s", name, q, why);
+                         _("%s value “%s” %s"), name, q, why);
             return FALSE;
           }
         break;
@@ -446,13 +448,13 @@ slot_value (JsonNode    *node,
         if (v < 0)
           {
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "%s value %" G_GINT64_FORMAT " is negative", name, v);
+                         _("%s value %lld is negative"), name, (long long) v);
             return FALSE;
           }
         if (v > DRD_KEPCO_MAX_SLOT_WH / 1000)
           {
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "%s value %" G_GINT64_FORMAT " kWh is absurdly large for 15 minutes", name, v);
+                         _("%s value %lld kWh is absurdly large for 15 minutes"), name, (long long) v);
             return FALSE;
           }
         wh = (gint32) (v * 1000);
@@ -465,14 +467,14 @@ slot_value (JsonNode    *node,
         if (!isfinite (d))
           {
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "%s value is not a finite number", name);
+                         _("%s value is not a finite number"), name);
             return FALSE;
           }
         if (!drd_kepco_kwh_double_to_wh (d, &wh))
           {
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "%s value %g %s", name, d,
-                         d < 0 ? "is negative" : "kWh is absurdly large for 15 minutes");
+                         _("%s value %g %s"), name, d,
+                         d < 0 ? _("is negative") : _("kWh is absurdly large for 15 minutes"));
             return FALSE;
           }
         break;
@@ -485,7 +487,7 @@ slot_value (JsonNode    *node,
 
 bad_type:
   g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-               "%s is %s, expected a kWh string or number", name, node_kind (node));
+               _("%s is %s, expected a kWh string or number"), name, node_kind (node));
   return FALSE;
 }
 
@@ -516,33 +518,33 @@ drd_kepco_parse_day (const char  *body,
   if (expect_date && !drd_kepco_normalize_date (expect_date, want_date))
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_INVALID_ARGUMENT,
-                   "requested date is not a valid YYYYMMDD date");
+                   _("requested date is not a valid YYYYMMDD date"));
       return NULL;
     }
   if (body == NULL || len == 0)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "empty body, expected JSON with dayLpDataInfoList");
+                   _("empty body, expected JSON with dayLpDataInfoList"));
       return NULL;
     }
   if (len > DRD_KEPCO_MAX_BODY_BYTES)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "body is %" G_GSIZE_FORMAT " bytes, more than the %d a day can take",
-                   len, DRD_KEPCO_MAX_BODY_BYTES);
+                   _("body is %lu bytes, more than the %d a day can take"),
+                   (unsigned long) len, DRD_KEPCO_MAX_BODY_BYTES);
       return NULL;
     }
   if (!g_utf8_validate (body, (gssize) len, &end))
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "not JSON: invalid UTF-8 or NUL at byte %" G_GSIZE_FORMAT,
-                   (gsize) (end - body));
+                   _("not JSON: invalid UTF-8 or NUL at byte %lu"),
+                   (unsigned long) (end - body));
       return NULL;
     }
   if (!nesting_ok (body, len))
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "JSON nested deeper than %d levels", MAX_NESTING);
+                   _("JSON nested deeper than %d levels"), MAX_NESTING);
       return NULL;
     }
 
@@ -550,14 +552,14 @@ drd_kepco_parse_day (const char  *body,
   if (!json_parser_load_from_data (parser, body, (gssize) len, &local_error))
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "not JSON: %s", local_error->message);
+                   _("not JSON: %s"), local_error->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || JSON_NODE_TYPE (root) != JSON_NODE_OBJECT)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "top level is %s, expected an object with dayLpDataInfoList",
+                   _("top level is %s, expected an object with dayLpDataInfoList"),
                    root ? node_kind (root) : "empty");
       return NULL;
     }
@@ -566,13 +568,13 @@ drd_kepco_parse_day (const char  *body,
   if (list_node == NULL)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "top-level object has no dayLpDataInfoList");
+                   _("top-level object has no dayLpDataInfoList"));
       return NULL;
     }
   if (JSON_NODE_TYPE (list_node) != JSON_NODE_ARRAY)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "dayLpDataInfoList is %s, expected an array", node_kind (list_node));
+                   _("dayLpDataInfoList is %s, expected an array"), node_kind (list_node));
       return NULL;
     }
   list = json_node_get_array (list_node);
@@ -586,7 +588,7 @@ drd_kepco_parse_day (const char  *body,
   if (n_entries > 1)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "dayLpDataInfoList has %u entries, expected 1 for one customer and day",
+                   _("dayLpDataInfoList has %u entries, expected 1 for one customer and day"),
                    n_entries);
       return NULL;
     }
@@ -594,7 +596,7 @@ drd_kepco_parse_day (const char  *body,
   if (JSON_NODE_TYPE (entry_node) != JSON_NODE_OBJECT)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "the day entry is %s, expected an object", node_kind (entry_node));
+                   _("the day entry is %s, expected an object"), node_kind (entry_node));
       return NULL;
     }
   entry = json_node_get_object (entry_node);
@@ -606,20 +608,20 @@ drd_kepco_parse_day (const char  *body,
     {
       g_autofree char *q = quote (cust_no);
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "custNo “%s” does not match the requested “%s”", q, expect_cust_no);
+                   _("custNo “%s” does not match the requested “%s”"), q, expect_cust_no);
       return NULL;
     }
   if (!drd_kepco_normalize_date (mr_ymd, got_date))
     {
       g_autofree char *q = quote (mr_ymd);
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "mr_ymd “%s” is not a YYYYMMDD date", q);
+                   _("mr_ymd “%s” is not a YYYYMMDD date"), q);
       return NULL;
     }
   if (expect_date && strcmp (got_date, want_date) != 0)
     {
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   "mr_ymd %s does not match the requested %s", got_date, want_date);
+                   _("mr_ymd %s does not match the requested %s"), got_date, want_date);
       return NULL;
     }
 
@@ -636,7 +638,7 @@ drd_kepco_parse_day (const char  *body,
         {
           g_autofree char *q = quote (name);
           g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                       "unexpected field “%s” (slots are pwr_qty0015 … pwr_qty2400)", q);
+                       _("unexpected field “%s” (slots are pwr_qty0015 … pwr_qty2400)"), q);
           return NULL;
         }
       if (!slot_value (member, name, &day->wh[slot], error))
@@ -653,7 +655,7 @@ drd_kepco_parse_day (const char  *body,
         if (!seen[i])
           {
             g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                         "field %s is absent (%u of %d slot fields present)",
+                         _("field %s is absent (%u of %d slot fields present)"),
                          slot_fields[i], n_seen, DRD_KEPCO_SLOTS_PER_DAY);
             return NULL;
           }
