@@ -37,6 +37,7 @@ struct _DrdKepcoClient
   char *base_url;            /* without trailing '/' */
   char *service_key;
   char *service_key_escaped;
+  char *service_key_unescaped;   /* when the key came URL-encoded */
   guint max_in_flight;
   guint timeout_ms;
   guint max_attempts;
@@ -167,6 +168,8 @@ drd_kepco_client_redact (DrdKepcoClient *self,
     g_string_replace (s, self->service_key, REDACTED, 0);
   if (self->service_key_escaped && strlen (self->service_key_escaped) >= 3)
     g_string_replace (s, self->service_key_escaped, REDACTED, 0);
+  if (self->service_key_unescaped && strlen (self->service_key_unescaped) >= 3)
+    g_string_replace (s, self->service_key_unescaped, REDACTED, 0);
   return g_string_free (s, FALSE);
 }
 
@@ -801,6 +804,7 @@ drd_kepco_client_finalize (GObject *object)
     memset (self->service_key, 0, strlen (self->service_key));
   g_free (self->service_key);
   g_free (self->service_key_escaped);
+  g_free (self->service_key_unescaped);
   g_free (self->last_error);
   g_rand_free (self->jitter);
 
@@ -851,6 +855,15 @@ set_uint_prop (DrdKepcoClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
+static gboolean
+looks_escaped (const char *key)
+{
+  for (const char *p = key; *p; p++)
+    if (p[0] == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 drd_kepco_client_set_property (GObject      *object,
                                guint         prop_id,
@@ -875,10 +888,19 @@ drd_kepco_client_set_property (GObject      *object,
     case PROP_SERVICE_KEY:
       g_free (self->service_key);
       g_free (self->service_key_escaped);
+      g_clear_pointer (&self->service_key_unescaped, g_free);
       self->service_key = g_value_dup_string (value);
       if (self->service_key == NULL)
         self->service_key = g_strdup ("");
-      self->service_key_escaped = g_uri_escape_string (self->service_key, NULL, FALSE);
+      /* data.go.kr hands out the key twice, "encoded" and "decoded"; an
+       * encoded one (with %XX) goes out as it is, a decoded one is escaped. */
+      if (looks_escaped (self->service_key))
+        {
+          self->service_key_escaped = g_strdup (self->service_key);
+          self->service_key_unescaped = g_uri_unescape_string (self->service_key, NULL);
+        }
+      else
+        self->service_key_escaped = g_uri_escape_string (self->service_key, NULL, FALSE);
       break;
     case PROP_MAX_IN_FLIGHT:
       set_uint_prop (self, &self->max_in_flight, value, prop_id);

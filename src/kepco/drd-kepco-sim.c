@@ -500,6 +500,7 @@ struct _DrdKepcoSim
   guint16 port;
   GRand *fault_rand;           /* per request, in arrival order */
   GHashTable *pending;         /* SoupServerMessage* → Pending* (paused messages) */
+  char *last_service_key;
   guint forced_status;
   guint forced_count;
   DrdKepcoSimStats stats;
@@ -691,6 +692,11 @@ handle_data (DrdKepcoSim       *sim,
     }
 
   sim->stats.n_requests++;
+  if (g_strcmp0 (sim->last_service_key, key) != 0)
+    {
+      g_free (sim->last_service_key);
+      sim->last_service_key = g_strdup (key);
+    }
   g_signal_emit (sim, signals[SIGNAL_REQUEST], 0, cust_no, norm);
 
   if (sim->forced_count > 0)
@@ -939,6 +945,7 @@ drd_kepco_sim_finalize (GObject *object)
   g_clear_pointer (&sim->events, g_array_unref);
   g_clear_pointer (&sim->fault_rand, g_rand_free);
   g_free (sim->url);
+  g_free (sim->last_service_key);
 
   G_OBJECT_CLASS (drd_kepco_sim_parent_class)->finalize (object);
 }
@@ -1161,6 +1168,13 @@ drd_kepco_sim_get_stats (DrdKepcoSim *sim, DrdKepcoSimStats *out)
 {
   g_return_if_fail (DRD_IS_KEPCO_SIM (sim));
   *out = sim->stats;
+}
+
+char *
+drd_kepco_sim_dup_last_service_key (DrdKepcoSim *sim)
+{
+  g_return_val_if_fail (DRD_IS_KEPCO_SIM (sim), NULL);
+  return g_strdup (sim->last_service_key);
 }
 
 void

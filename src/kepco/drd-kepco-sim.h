@@ -131,6 +131,9 @@ void         drd_kepco_sim_set_lag_days (DrdKepcoSim *sim, guint lag_days);
 void         drd_kepco_sim_force_status (DrdKepcoSim *sim, guint status, guint count);
 void         drd_kepco_sim_get_stats (DrdKepcoSim *sim, DrdKepcoSimStats *out);
 void         drd_kepco_sim_reset_stats (DrdKepcoSim *sim);
+/* The serviceKey of the last valid data request, as the server decoded it
+ * (to check what a client really sends). */
+char        *drd_kepco_sim_dup_last_service_key (DrdKepcoSim *sim);
 
 /* drdesk-kepco-sim's entry point (contract in design.md). */
 int drd_kepco_sim_main (int argc, char **argv);

@@ -679,6 +679,31 @@ test_key_redacted (Fixture *f, gconstpointer data)
   }
 }
 
+/* A decoded key is escaped on the wire; an already encoded one (data.go.kr
+ * hands out both) is sent as it is. Either way the server sees the key. */
+static void
+test_key_encoding (Fixture *f, gconstpointer data)
+{
+  g_autoptr(DrdKepcoClient) encoded = drd_kepco_client_new (drd_kepco_sim_get_url (f->sim), "ab%2Bcd%3D%3D");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdKepcoDay) d1 = NULL;
+  g_autoptr(DrdKepcoDay) d2 = NULL;
+  g_autofree char *k1 = NULL, *k2 = NULL, *red = NULL;
+  char date[9];
+
+  past_date (1, date);
+  d1 = fetch_sync (f->client, "9001", date, &error);
+  g_assert_no_error (error);
+  k1 = drd_kepco_sim_dup_last_service_key (f->sim);
+  g_assert_cmpstr (k1, ==, KEY);
+  d2 = fetch_sync (encoded, "9001", date, &error);
+  g_assert_no_error (error);
+  k2 = drd_kepco_sim_dup_last_service_key (f->sim);
+  g_assert_cmpstr (k2, ==, "ab+cd==");
+  red = drd_kepco_client_redact (encoded, "a ab%2Bcd%3D%3D b ab+cd== c");
+  g_assert_cmpstr (red, ==, "a [redacted] b [redacted] c");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -700,6 +725,7 @@ main (int argc, char **argv)
   ADD ("cancel", test_cancel);
   ADD ("invalid-arguments", test_invalid_arguments);
   ADD ("key-redacted", test_key_redacted);
+  ADD ("key-encoding", test_key_encoding);
 #undef ADD
   g_test_add_func ("/kepco/client/network-error", test_network_error);
   return g_test_run ();
