@@ -175,7 +175,10 @@ test_retry_then_success (Fixture *f, gconstpointer data)
   drd_kepco_sim_force_status (f->sim, 503, 2);
   day = fetch_sync (f->client, "5001", date, &error);
   g_assert_no_error (error);
-  assert_same_day (day, drd_kepco_sim_day_baseline (SEED, "5001", date));
+  {
+    g_autoptr(DrdKepcoDay) want = drd_kepco_sim_day_baseline (SEED, "5001", date);
+    assert_same_day (day, want);
+  }
   g_assert_cmpuint (drd_kepco_client_get_n_requests (f->client), ==, 3);
   g_assert_cmpuint (drd_kepco_client_get_n_retries (f->client), ==, 2);
   g_assert_cmpuint (drd_kepco_client_get_n_failures (f->client), ==, 2);
@@ -333,7 +336,10 @@ test_faults_same_data (Fixture *f, gconstpointer data)
       past_date (i % 7, date);
       day = fetch_sync (f->client, c, date, &error);
       g_assert_no_error (error);
-      assert_same_day (day, drd_kepco_sim_day_baseline (SEED, c, date));
+      {
+        g_autoptr(DrdKepcoDay) want = drd_kepco_sim_day_baseline (SEED, c, date);
+        assert_same_day (day, want);
+      }
     }
   g_test_message ("%" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " retries for %u days",
                   drd_kepco_client_get_n_requests (f->client),
