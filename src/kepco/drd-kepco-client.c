@@ -59,7 +59,7 @@ struct _DrdKepcoClient
   DrdKepcoBreakerState breaker;
   guint consecutive_failures;
   gint64 opened_at;
-  guint cooldown_id;         /* flips OPEN to HALF_OPEN for whoever watches */
+  GSource *cooldown_src;     /* flips OPEN to HALF_OPEN for whoever watches */
   gboolean probe_in_flight;
   char *last_error;
   guint64 n_requests;
@@ -118,21 +118,47 @@ typedef struct {
   GCancellable *attempt_cancel;
   GInputStream *stream;
   GByteArray *body;
-  guint timeout_id;
+  GSource *timeout_src;
   gboolean timed_out;
-  guint backoff_id;
+  GSource *backoff_src;
   GSource *cancel_source;
   GList *queue_link;
 } Request;
 
 static void pump (DrdKepcoClient *self);
 
+/* Timers go to the thread-default main context, like libsoup's I/O, so
+ * the client also works from a worker thread with its own context.
+ * (g_source_remove() by id only knows the global default context.) */
+static GSource *
+timeout_here (guint        ms,
+              GSourceFunc  func,
+              gpointer     data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+
 static void
 request_free (gpointer data)
 {
   Request *r = data;
 
-  g_assert (r->timeout_id == 0 && r->backoff_id == 0 && r->queue_link == NULL);
+  g_assert (r->timeout_src == NULL && r->backoff_src == NULL && r->queue_link == NULL);
   if (r->cancel_source)
     {
       g_source_destroy (r->cancel_source);
@@ -180,7 +206,7 @@ on_cooldown_over (gpointer data)
 {
   DrdKepcoClient *self = data;
 
-  self->cooldown_id = 0;
+  g_clear_pointer (&self->cooldown_src, g_source_unref);
   if (self->breaker == DRD_KEPCO_BREAKER_OPEN)
     set_breaker (self, DRD_KEPCO_BREAKER_HALF_OPEN);
   return G_SOURCE_REMOVE;
@@ -194,11 +220,11 @@ set_breaker (DrdKepcoClient       *self,
     {
       /* Opening (or re-opening after a failed probe) restarts the cooldown. */
       self->opened_at = now_us (self);
-      g_clear_handle_id (&self->cooldown_id, g_source_remove);
-      self->cooldown_id = g_timeout_add (self->breaker_cooldown_ms, on_cooldown_over, self);
+      clear_source (&self->cooldown_src);
+      self->cooldown_src = timeout_here (self->breaker_cooldown_ms, on_cooldown_over, self);
     }
   else
-    g_clear_handle_id (&self->cooldown_id, g_source_remove);
+    clear_source (&self->cooldown_src);
   if (self->breaker == state)
     return;
   g_debug ("breaker %s → %s", drd_kepco_breaker_state_to_string (self->breaker),
@@ -318,7 +344,7 @@ on_user_cancelled (GCancellable *cancellable,
       request_finish_error (r, cancelled_error ());
       break;
     case STAGE_BACKOFF:
-      g_clear_handle_id (&r->backoff_id, g_source_remove);
+      clear_source (&r->backoff_src);
       request_finish_error (r, cancelled_error ());
       break;
     case STAGE_SENDING:
@@ -349,7 +375,7 @@ on_backoff_done (gpointer data)
 {
   Request *r = data;
 
-  r->backoff_id = 0;
+  g_clear_pointer (&r->backoff_src, g_source_unref);
   enqueue (r);
   return G_SOURCE_REMOVE;
 }
@@ -372,7 +398,7 @@ attempt_done (Request     *r,
   GCancellable *user_cancel = g_task_get_cancellable (r->task);
   gboolean was_probe = r->is_probe;
 
-  g_clear_handle_id (&r->timeout_id, g_source_remove);
+  clear_source (&r->timeout_src);
   g_clear_object (&r->msg);
   g_clear_object (&r->stream);
   g_clear_pointer (&r->body, g_byte_array_unref);
@@ -425,7 +451,7 @@ attempt_done (Request     *r,
       g_signal_emit (self, signals[SIGNAL_RETRY_SCHEDULED], 0, r->attempt, delay, (guint) ceiling);
       g_clear_error (&error);
       r->stage = STAGE_BACKOFF;
-      r->backoff_id = g_timeout_add (delay, on_backoff_done, r);
+      r->backoff_src = timeout_here (delay, on_backoff_done, r);
     }
   else
     {
@@ -558,7 +584,7 @@ on_attempt_timeout (gpointer data)
 {
   Request *r = data;
 
-  r->timeout_id = 0;
+  g_clear_pointer (&r->timeout_src, g_source_unref);
   r->timed_out = TRUE;
   g_cancellable_cancel (r->attempt_cancel);
   return G_SOURCE_REMOVE;
@@ -601,7 +627,7 @@ send_attempt (Request *r)
   g_clear_object (&r->attempt_cancel);
   r->attempt_cancel = g_cancellable_new ();
   if (self->timeout_ms > 0)
-    r->timeout_id = g_timeout_add (self->timeout_ms, on_attempt_timeout, r);
+    r->timeout_src = timeout_here (self->timeout_ms, on_attempt_timeout, r);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REQUESTS]);
   notify_counts (self);
   soup_session_send_async (self->session, r->msg, G_PRIORITY_DEFAULT, r->attempt_cancel, on_sent, r);
@@ -786,7 +812,7 @@ drd_kepco_client_dispose (GObject *object)
 
   /* Every request holds a reference through its GTask: nothing is pending
    * when we get here. */
-  g_clear_handle_id (&self->cooldown_id, g_source_remove);
+  clear_source (&self->cooldown_src);
   if (self->session)
     soup_session_abort (self->session);
   g_clear_object (&self->session);

@@ -273,25 +273,41 @@ drd_kepco_kwh_double_to_wh (double  kwh,
   return drd_kepco_kwh_text_to_wh (buf, out_wh);
 }
 
-/* Untrusted text for an error message: cut, and never more than a line. */
+/* Untrusted text for an error message: cut, never more than a line, and
+ * valid UTF-8 even when json-glib unescaped "\ud800" into garbage. */
 static char *
-quote (const char *s)
+sanitize (const char *s,
+          glong       max_chars)
 {
   GString *out = g_string_new (NULL);
   const char *p = s;
+  const char *end = s + strlen (s);
 
-  for (glong n = 0; *p && n < QUOTE_MAX; p = g_utf8_next_char (p), n++)
+  for (glong n = 0; p < end && n < max_chars; n++)
     {
-      gunichar c = g_utf8_get_char (p);
+      gunichar c = g_utf8_get_char_validated (p, end - p);
 
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_c (out, '?');
+          p++;
+          continue;
+        }
       if (c < 0x20 || c == 0x7f)
         g_string_append_c (out, '?');
       else
         g_string_append_unichar (out, c);
+      p = g_utf8_next_char (p);
     }
-  if (*p)
+  if (p < end)
     g_string_append (out, "…");
   return g_string_free (out, FALSE);
+}
+
+static char *
+quote (const char *s)
+{
+  return sanitize (s, QUOTE_MAX);
 }
 
 static gboolean
@@ -551,8 +567,10 @@ drd_kepco_parse_day (const char  *body,
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, body, (gssize) len, &local_error))
     {
+      /* json-glib quotes the offending bytes, valid UTF-8 or not. */
+      g_autofree char *why = sanitize (local_error->message, 200);
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
-                   _("not JSON: %s"), local_error->message);
+                   _("not JSON: %s"), why);
       return NULL;
     }
   root = json_parser_get_root (parser);

@@ -517,7 +517,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   DrdKepcoSim *sim;            /* borrowed: the sim removes us before it goes */
   SoupServerMessage *msg;      /* owned */
-  guint source_id;
+  GSource *source;             /* on the thread-default context */
   guint status_after;          /* 0: keep the prepared response */
 } Pending;
 
@@ -526,7 +526,11 @@ pending_free (gpointer data)
 {
   Pending *p = data;
 
-  g_clear_handle_id (&p->source_id, g_source_remove);
+  if (p->source)
+    {
+      g_source_destroy (p->source);
+      g_clear_pointer (&p->source, g_source_unref);
+    }
   g_clear_object (&p->msg);
   g_free (p);
 }
@@ -559,7 +563,7 @@ pending_fire (gpointer data)
   DrdKepcoSim *sim = p->sim;
   SoupServerMessage *msg = p->msg;
 
-  p->source_id = 0;
+  g_clear_pointer (&p->source, g_source_unref);
   if (p->status_after)
     set_error_json (msg, p->status_after, "gateway timeout");
   soup_server_message_unpause (msg);
@@ -580,7 +584,9 @@ defer (DrdKepcoSim       *sim,
   p->msg = g_object_ref (msg);
   p->status_after = status_after;
   soup_server_message_pause (msg);
-  p->source_id = g_timeout_add (delay_ms, pending_fire, p);
+  p->source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (p->source, pending_fire, p, NULL);
+  g_source_attach (p->source, g_main_context_get_thread_default ());
   g_hash_table_replace (sim->pending, msg, p);
 }
 
@@ -917,7 +923,11 @@ drd_kepco_sim_dispose (GObject *object)
         {
           Pending *p = value;
 
-          g_clear_handle_id (&p->source_id, g_source_remove);
+          if (p->source)
+            {
+              g_source_destroy (p->source);
+              g_clear_pointer (&p->source, g_source_unref);
+            }
           if (p->status_after)
             set_error_json (p->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
           soup_server_message_unpause (p->msg);

@@ -710,6 +710,61 @@ test_key_encoding (Fixture *f, gconstpointer data)
   g_assert_cmpstr (red, ==, "a [redacted] b [redacted] c");
 }
 
+typedef struct {
+  const char *url;
+  char date[9];
+  gboolean done;
+  gboolean ok;
+  guint64 n_requests;
+} ThreadRun;
+
+static gpointer
+worker (gpointer data)
+{
+  ThreadRun *t = data;
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdKepcoDay) day = NULL;
+  g_autoptr(DrdKepcoDay) want = NULL;
+  Waiter w = { NULL, 1 };
+
+  g_main_context_push_thread_default (ctx);
+  client = drd_kepco_client_new (t->url, KEY);
+  g_object_set (client, "backoff-base-ms", 5, "backoff-cap-ms", 10, "timeout-ms", 2000, NULL);
+  drd_kepco_client_fetch_day_async (client, "9100", t->date, NULL, waiter_done, &w);
+  while (w.pending > 0)
+    g_main_context_iteration (ctx, TRUE);
+  day = drd_kepco_client_fetch_day_finish (client, w.result, &error);
+  g_object_unref (w.result);
+  want = drd_kepco_sim_day_baseline (SEED, "9100", t->date);
+  t->ok = error == NULL && day != NULL && memcmp (day->wh, want->wh, sizeof want->wh) == 0;
+  t->n_requests = drd_kepco_client_get_n_requests (client);
+  g_clear_object (&client);
+  g_main_context_pop_thread_default (ctx);
+  g_atomic_int_set (&t->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* A settler may run the client on a worker thread with its own main
+ * context: timers and I/O must all go there (retries included). */
+static void
+test_worker_thread (Fixture *f, gconstpointer data)
+{
+  ThreadRun t = { drd_kepco_sim_get_url (f->sim), "", FALSE, FALSE, 0 };
+  GThread *thread;
+
+  past_date (2, t.date);
+  drd_kepco_sim_force_status (f->sim, 503, 2);
+  thread = g_thread_new ("kepco-worker", worker, &t);
+  while (!g_atomic_int_get (&t.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_assert_true (t.ok);
+  g_assert_cmpuint (t.n_requests, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -732,6 +787,7 @@ main (int argc, char **argv)
   ADD ("invalid-arguments", test_invalid_arguments);
   ADD ("key-redacted", test_key_redacted);
   ADD ("key-encoding", test_key_encoding);
+  ADD ("worker-thread", test_worker_thread);
 #undef ADD
   g_test_add_func ("/kepco/client/network-error", test_network_error);
   return g_test_run ();

@@ -255,6 +255,24 @@ test_hostile_bytes (void)
     drd_kepco_day_free (day);
   }
 
+  /* Escapes that unescape to invalid UTF-8 or NUL, quoted in messages. */
+  {
+    static const char *const evil[] = {
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"\\ud800\",\"mr_ymd\":\"20260701\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"\\udfff\\u0000x\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"\\u00e9\\ud83d\",\"mr_ymd\":\"20260701\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"20260701\",\"pwr_qty\\ud800\":1}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"20260701\",\"pwr_qty0015\":\"1\\u0000\"}]}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (evil); i++)
+      {
+        g_assert_null (drd_kepco_parse_day (evil[i], strlen (evil[i]), CUST, DATE, &error));
+        g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED);
+        g_assert_true (g_utf8_validate (error->message, -1, NULL));
+        g_clear_error (&error);
+      }
+  }
+
   /* A date asked as YYYY-MM-DD is the same day. */
   day = drd_kepco_parse_day (valid, strlen (valid), CUST, "2026-07-01", &error);
   g_assert_no_error (error);
@@ -268,13 +286,16 @@ test_mutations (void)
 {
   const char *values[DRD_KEPCO_SLOTS_PER_DAY];
   g_autofree char *valid = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
   guint n_ok = 0, n_err = 0;
+  /* DRD_FUZZ_ITERATIONS=1000000 for a longer run (e.g. under ASan). */
+  const char *env = g_getenv ("DRD_FUZZ_ITERATIONS");
+  guint iterations = env ? (guint) g_ascii_strtoull (env, NULL, 10) : 3000;
 
   fill (values, "\"1.500\"");
   values[7] = "2.25";
   valid = build_body (CUST, DATE, values, NULL);
-  for (guint i = 0; i < 3000; i++)
+  for (guint i = 0; i < iterations; i++)
     {
       g_autofree char *b = g_strdup (valid);
       gsize len = strlen (b);
@@ -306,7 +327,12 @@ test_mutations (void)
           n_ok++;
         }
       else
-        n_err++;
+        {
+          g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED);
+          if (!g_utf8_validate (error->message, -1, NULL))
+            g_error ("error message is not UTF-8: %s", error->message);
+          n_err++;
+        }
       drd_kepco_day_free (day);
     }
   g_assert_cmpuint (n_err, >, 0);
