@@ -457,7 +457,7 @@ skip_reason_text (DrdCblSkipReason reason)
     {
     case DRD_CBL_SKIP_WEEKEND: return _("weekend");
     case DRD_CBL_SKIP_HOLIDAY: return _("public holiday");
-    case DRD_CBL_SKIP_EXCLUDED: return _("targeted by another DR event");
+    case DRD_CBL_SKIP_EXCLUDED: return _("excluded: targeted by another DR event");
     case DRD_CBL_SKIP_EVENT_DAY: return _("a day of this event");
     case DRD_CBL_SKIP_NO_DATA: return _("no meter data");
     case DRD_CBL_SKIP_INCOMPLETE: return _("incomplete meter data");

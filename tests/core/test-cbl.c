@@ -240,7 +240,7 @@ test_ineligible_days (void)
   g_test_message ("%s", explain);
   g_assert_nonnull (strstr (explain, "2026-06-24, 2026-06-23, 2026-06-22, 2026-06-19, 2026-06-18"));
   g_assert_nonnull (strstr (explain, "2026-06-29 (public holiday)"));
-  g_assert_nonnull (strstr (explain, "2026-06-30 (targeted by another DR event)"));
+  g_assert_nonnull (strstr (explain, "2026-06-30 (excluded: targeted by another DR event)"));
   g_assert_nonnull (strstr (explain, "2026-06-26 (1 of 96 slots missing)"));
   g_assert_nonnull (strstr (explain, "2026-06-25 (no meter data)"));
   g_assert_nonnull (strstr (explain, "10 eligible days considered, 0 abnormal, 5 used"));
