@@ -672,6 +672,13 @@ handle_data (DrdKepcoSim       *sim,
       set_error_json (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
       return;
     }
+  /* An outage answers everything with 503, valid or not. */
+  if (now >= sim->config.outage_start && now < sim->config.outage_end)
+    {
+      sim->stats.n_failed++;
+      set_error_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "scheduled outage");
+      goto latency;
+    }
   if (key == NULL || *key == '\0')
     {
       sim->stats.n_rejected++;
@@ -713,12 +720,6 @@ handle_data (DrdKepcoSim       *sim,
       else
         sim->stats.n_rejected++;
       set_error_json (msg, sim->forced_status, "forced by the test");
-      goto latency;
-    }
-  if (now >= sim->config.outage_start && now < sim->config.outage_end)
-    {
-      sim->stats.n_failed++;
-      set_error_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "scheduled outage");
       goto latency;
     }
 

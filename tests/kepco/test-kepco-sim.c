@@ -452,6 +452,10 @@ test_outage_and_latency (Fixture *f, gconstpointer data)
   path = g_strdup_printf ("OpenAPI/getDayLpData.do?serviceKey=k&custNo=9&date=%s", date);
   drd_kepco_sim_set_outage (f->sim, now - 10, now + 3600);
   g_assert_cmpuint (get (f, path, &b1), ==, 503);
+  {
+    g_autofree char *b0 = NULL;
+    g_assert_cmpuint (get (f, "OpenAPI/getDayLpData.do?custNo=1&date=2026", &b0), ==, 503);
+  }
   drd_kepco_sim_set_outage (f->sim, 0, 0);
   drd_kepco_sim_set_latency_ms (f->sim, 150);
   t0 = g_get_monotonic_time ();
