@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 #include "kepco/drd-kepco-parse.h"
+#include "kepco/drd-kepco-parse-private.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -507,12 +508,237 @@ bad_type:
   return FALSE;
 }
 
+/* ------------------------------------------------------------------ */
+/* Fast path. json-glib builds a tree of ~100 nodes in a hash table for
+ * each day, which is most of the client's CPU. Nearly every real body has
+ * one plain shape, which this scanner reads directly. It never reports an
+ * error: on anything unusual (escapes, non-ASCII, null, booleans, negative
+ * or long numbers, duplicate or unknown slot names, a mismatch with the
+ * request, trailing text) it declines and the json-glib path decides,
+ * so the two can only differ in speed. A differential test holds them to
+ * that over many mutated bodies. */
+
+typedef struct {
+  const char *p;
+  const char *end;
+} Scan;
+
+static void
+scan_ws (Scan *sc)
+{
+  while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
+    sc->p++;
+}
+
+static gboolean
+scan_char (Scan *sc, char c)
+{
+  scan_ws (sc);
+  if (sc->p < sc->end && *sc->p == c)
+    {
+      sc->p++;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* A string without escapes, printable ASCII only; copied into buf. */
+static gboolean
+scan_string (Scan *sc, char *buf, gsize size)
+{
+  gsize n = 0;
+
+  scan_ws (sc);
+  if (sc->p >= sc->end || *sc->p != '"')
+    return FALSE;
+  sc->p++;
+  while (sc->p < sc->end && *sc->p != '"')
+    {
+      char c = *sc->p;
+
+      if (c == '\\' || (guchar) c < 0x20 || (guchar) c > 0x7e || n + 1 >= size)
+        return FALSE;
+      buf[n++] = c;
+      sc->p++;
+    }
+  if (sc->p >= sc->end)
+    return FALSE;
+  sc->p++;
+  buf[n] = '\0';
+  return TRUE;
+}
+
+/* A non-negative JSON number of at most 15 significant digits and no
+ * exponent: for those, the decimal text and json-glib's double (read back
+ * at 15 digits) name the same value. */
+static gboolean
+scan_number (Scan *sc, char *buf, gsize size, gboolean *is_integer)
+{
+  const char *start;
+  gsize n, digits = 0;
+  gboolean leading = TRUE;
+
+  scan_ws (sc);
+  start = sc->p;
+  if (sc->p >= sc->end || !g_ascii_isdigit (*sc->p))
+    return FALSE;
+  if (*sc->p == '0' && sc->p + 1 < sc->end && g_ascii_isdigit (sc->p[1]))
+    return FALSE;
+  *is_integer = TRUE;
+  for (; sc->p < sc->end && g_ascii_isdigit (*sc->p); sc->p++)
+    if (!(leading && *sc->p == '0') && (leading = FALSE, TRUE))
+      digits++;
+  if (sc->p < sc->end && *sc->p == '.')
+    {
+      *is_integer = FALSE;
+      sc->p++;
+      if (sc->p >= sc->end || !g_ascii_isdigit (*sc->p))
+        return FALSE;
+      for (; sc->p < sc->end && g_ascii_isdigit (*sc->p); sc->p++)
+        if (!(leading && *sc->p == '0') && (leading = FALSE, TRUE))
+          digits++;
+    }
+  if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E'))
+    return FALSE;
+  n = (gsize) (sc->p - start);
+  if (digits > 15 || n + 1 > size)
+    return FALSE;
+  memcpy (buf, start, n);
+  buf[n] = '\0';
+  return TRUE;
+}
+
+static DrdKepcoDay *
+parse_fast (const char *body,
+            gsize       len,
+            const char *expect_cust_no,
+            const char *want_date)      /* "" when not given */
+{
+  Scan sc = { body, body + len };
+  g_autoptr(DrdKepcoDay) day = NULL;
+  gboolean seen[DRD_KEPCO_SLOTS_PER_DAY] = { FALSE, };
+  gboolean have_cust = FALSE, have_date = FALSE;
+  char cust_no[24] = "", got_date[9] = "";
+  char key[64], text[64];
+  guint n_seen = 0;
+
+  if (!scan_char (&sc, '{') || !scan_string (&sc, key, sizeof key) ||
+      strcmp (key, "dayLpDataInfoList") != 0 || !scan_char (&sc, ':') || !scan_char (&sc, '['))
+    return NULL;
+  if (scan_char (&sc, ']'))
+    {
+      if (!scan_char (&sc, '}'))
+        return NULL;
+      scan_ws (&sc);
+      if (sc.p != sc.end)
+        return NULL;
+      day = drd_kepco_day_new (expect_cust_no, want_date);
+      day->status = DRD_KEPCO_DAY_NOT_YET_AVAILABLE;
+      return g_steal_pointer (&day);
+    }
+  if (!scan_char (&sc, '{'))
+    return NULL;
+
+  day = drd_kepco_day_new (NULL, NULL);
+  do
+    {
+      int slot;
+
+      if (!scan_string (&sc, key, sizeof key) || !scan_char (&sc, ':'))
+        return NULL;
+      scan_ws (&sc);
+      if (sc.p >= sc.end)
+        return NULL;
+      if (strcmp (key, "custNo") == 0 || strcmp (key, "mr_ymd") == 0)
+        {
+          gboolean is_cust = key[0] == 'c';
+
+          if ((is_cust ? have_cust : have_date) ||
+              !scan_string (&sc, is_cust ? cust_no : text, is_cust ? sizeof cust_no : sizeof text))
+            return NULL;
+          if (is_cust)
+            have_cust = TRUE;
+          else if (!drd_kepco_normalize_date (text, got_date))
+            return NULL;
+          else
+            have_date = TRUE;
+          continue;
+        }
+      slot = strncmp (key, "pwr_qty", 7) == 0 ? slot_from_field (key) : -2;
+      if (slot == -1 || (slot >= 0 && seen[slot]))
+        return NULL;
+      if (*sc.p == '"')
+        {
+          const char *t;
+
+          if (!scan_string (&sc, text, sizeof text))
+            return NULL;
+          if (slot < 0)
+            continue;
+          for (t = text; *t == ' '; t++)
+            ;
+          if (*t == '\0')
+            day->wh[slot] = DRD_KEPCO_SLOT_MISSING;
+          else if (!drd_kepco_kwh_text_to_wh (text, &day->wh[slot]))
+            return NULL;
+        }
+      else
+        {
+          gboolean is_integer;
+
+          if (!scan_number (&sc, text, sizeof text, &is_integer))
+            return NULL;
+          if (slot < 0)
+            continue;
+          if (is_integer && strlen (text) > 7)
+            return NULL;
+          if (!drd_kepco_kwh_text_to_wh (text, &day->wh[slot]))
+            return NULL;
+        }
+      if (slot >= 0)
+        {
+          seen[slot] = TRUE;
+          n_seen++;
+        }
+    }
+  while (scan_char (&sc, ','));
+
+  if (!scan_char (&sc, '}') || !scan_char (&sc, ']') || !scan_char (&sc, '}'))
+    return NULL;
+  scan_ws (&sc);
+  if (sc.p != sc.end || !have_cust || !have_date || n_seen != DRD_KEPCO_SLOTS_PER_DAY)
+    return NULL;
+  if ((expect_cust_no && strcmp (cust_no, expect_cust_no) != 0) ||
+      (*want_date && strcmp (got_date, want_date) != 0))
+    return NULL;
+
+  g_free (day->cust_no);
+  day->cust_no = g_strdup (cust_no);
+  memcpy (day->date, got_date, sizeof day->date);
+  day->n_present = 0;
+  for (guint i = 0; i < DRD_KEPCO_SLOTS_PER_DAY; i++)
+    if (day->wh[i] != DRD_KEPCO_SLOT_MISSING)
+      day->n_present++;
+  return g_steal_pointer (&day);
+}
+
 DrdKepcoDay *
 drd_kepco_parse_day (const char  *body,
                      gsize        len,
                      const char  *expect_cust_no,
                      const char  *expect_date,
                      GError     **error)
+{
+  return drd_kepco_parse_day_with_flags (body, len, expect_cust_no, expect_date, 0, error);
+}
+
+DrdKepcoDay *
+drd_kepco_parse_day_with_flags (const char  *body,
+                                gsize        len,
+                                const char  *expect_cust_no,
+                                const char  *expect_date,
+                                guint        flags,
+                                GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -562,6 +788,13 @@ drd_kepco_parse_day (const char  *body,
       g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
                    _("JSON nested deeper than %d levels"), MAX_NESTING);
       return NULL;
+    }
+
+  if (!(flags & DRD_KEPCO_PARSE_NO_FAST_PATH))
+    {
+      day = parse_fast (body, len, expect_cust_no, want_date);
+      if (day || (flags & DRD_KEPCO_PARSE_FAST_PATH_ONLY))
+        return g_steal_pointer (&day);
     }
 
   parser = json_parser_new ();
