@@ -114,7 +114,10 @@ const char  *drd_kepco_sim_get_url (DrdKepcoSim *sim);     /* "http://127.0.0.1:
 guint16      drd_kepco_sim_get_port (DrdKepcoSim *sim);
 void         drd_kepco_sim_add_event (DrdKepcoSim *sim, gint64 start, gint64 end);
 const DrdKepcoSimEvent *drd_kepco_sim_get_events (DrdKepcoSim *sim, guint *n_events);
-/* What the server answers for (cust_no, date), faults aside. */
+/* What the server answers for a past day (cust_no, date), faults aside,
+ * with the sim's events, shares and holidays. Not time-dependent: the
+ * server itself answers NOT_YET_AVAILABLE for future days and the last
+ * lag-days days, and leaves today's slots that have not ended yet "". */
 DrdKepcoDay *drd_kepco_sim_compute_day (DrdKepcoSim *sim, const char *cust_no, const char *date);
 /* Holidays look like Sundays (NULL: none, the default). */
 void         drd_kepco_sim_set_holidays (DrdKepcoSim *sim, DrdCalendar *holidays);
