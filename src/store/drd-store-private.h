@@ -181,6 +181,14 @@ DrdCustomer *drd_store_customer_from_row (sqlite3_stmt *stmt,
 guint64  drd_store_get_commit_count (DrdStore *self);
 guint64  drd_store_get_op_count (DrdStore *self);
 
+/* Test hook: creates (or brings up to) @version the database at @path
+ * with this build's migrations 1..@version and closes it, so tests can
+ * build a file as an older DR Desk left it and check that drd_store_open()
+ * migrates it. Never migrates down. */
+gboolean drd_store_create_at_version (const char  *path,
+                                      int          version,
+                                      GError     **error);
+
 /* Test hook: makes the writer wait @usec before draining its queue
  * (lets tests pile up operations so they group). 0 = off. */
 void     drd_store_set_writer_delay (DrdStore *self,

@@ -200,7 +200,7 @@ test_migrate_empty (Fixture       *f,
   };
 
   g_assert_true (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
     {
@@ -225,7 +225,7 @@ test_migrate_reopen (Fixture       *f,
 
   f->store = drd_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_schema"), ==, n_objects);
   value_s = drd_store_get_setting (f->store, "k", &error);
   g_assert_cmpstr (value_s, ==, "v");
