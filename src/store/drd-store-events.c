@@ -1062,10 +1062,7 @@ counts_run (sqlite3  *db,
   int rc;
 
   /* One primary-key lookup in events and one in event_counts. */
-  stmt = drd_store_prepare (db,
-      "SELECT k.event_id IS NOT NULL, k.n_targeted, k.n_accept, k.n_deny, k.n_none, "
-      "k.accepted_w, k.targeted_w, k.denied_w "
-      "FROM events e LEFT JOIN event_counts k ON k.event_id = e.id WHERE e.id = ?1", error);
+  stmt = drd_store_prepare (db, DRD_STORE_SQL_RESPONSE_COUNTS, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->event_id);
