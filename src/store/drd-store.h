@@ -218,8 +218,9 @@ GPtrArray *drd_store_list_resources_finish (DrdStore      *self,
  * active event overlaps [start_at, end_at) and targets any of the same
  * resources. In ONE transaction, inserts the event, its event_resources
  * (always the explicit list), a responses row with answer none for every
- * targeted customer, and an audit_log row ('event.start'). Outputs the new
- * id and the number of targeted customers. */
+ * targeted customer, its event_counts row (the answer tally behind
+ * drd_store_get_response_counts) and an audit_log row ('event.start').
+ * Outputs the new id and the number of targeted customers. */
 gboolean drd_store_start_event (DrdStore       *self,
                                 const DrdEvent *event,
                                 const char     *actor,
