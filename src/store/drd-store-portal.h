@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Store queries of the customer portal, the `links` command and the
+ * webhook notifier, built on the store's private API.
+ *
+ * Answer-link tokens
+ * ------------------
+ * A link must be re-issuable (`drdeskctl links` may run any number of
+ * times and must print the same links) while the database stores only a
+ * hash of it. So the token is DERIVED, not stored:
+ *
+ *   secret = 32 random bytes (256 bits) from getrandom(), kept in
+ *            "<database>.secret" (mode 0600, created on first use with
+ *            O_EXCL via a temporary file + link(), so two processes racing
+ *            end up with the same secret)
+ *   token  = base64url-without-padding (HMAC-SHA256 (secret,
+ *            "drdesk-link-v1:" customer_id ":" token_generation))
+ *            — 43 characters of [A-Za-z0-9_-], 256 bits
+ *   stored = customers.token_hash = lowercase hex SHA-256 (token)
+ *
+ * Lookup: a token that is not 43 URL-safe characters is refused before
+ * any database access; otherwise its hash is looked up through the UNIQUE
+ * index on token_hash and the stored hash is compared with the computed
+ * one in constant time. Hashes are filled in bulk, on the writer thread,
+ * for every customer that has none (new customers) — and recomputed for
+ * everyone when the secret changed (its fingerprint is kept in the
+ * settings table as "portal.secret_id").
+ *
+ * Rotation (operator action: a leaked link): bump the customer's
+ * token_generation and store the new hash in one transaction; the old
+ * link stops working at once (`drdeskctl links --rotate CUSTOMER_ID`).
+ * Losing the secret file invalidates every link (new secret, new hashes).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "core/drd-types.h"
+#include "store/drd-store.h"
+
+G_BEGIN_DECLS
+
+#define DRD_LINK_TOKEN_LEN 43
+#define DRD_LINK_SECRET_LEN 32
+
+/* ---- token crypto (pure) ---- */
+
+/* TRUE when @token is exactly DRD_LINK_TOKEN_LEN characters of
+ * [A-Za-z0-9_-]; NULL-safe. */
+gboolean drd_link_token_is_well_formed (const char *token);
+char    *drd_link_token_derive (GBytes *secret,
+                                gint64  customer_id,
+                                gint64  generation);
+/* Lowercase hex SHA-256 of the token (64 characters). */
+char    *drd_link_token_hash (const char *token);
+/* Constant-time comparison of two equally long strings. */
+gboolean drd_link_hash_equal (const char *a,
+                              const char *b);
+
+/* "<database path>.secret" */
+char    *drd_link_secret_path (DrdStore *store);
+/* Reads the secret, creating it (mode 0600) when absent. Fails when the
+ * file exists with the wrong size or is readable by others. */
+GBytes  *drd_link_secret_load_or_create (const char *path,
+                                         GError    **error);
+
+/* ---- tokens in the database ---- */
+
+/* Fills token_hash for customers without one (all of them when the
+ * secret changed). Runs on the writer thread in its own transaction;
+ * blocking: call from a worker or before the main loop. */
+gboolean drd_store_portal_ensure_tokens (DrdStore *store,
+                                         GBytes   *secret,
+                                         guint    *out_n_updated,
+                                         GError  **error);
+void     drd_store_portal_ensure_tokens_async (DrdStore            *store,
+                                               GBytes              *secret,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean drd_store_portal_ensure_tokens_finish (DrdStore      *store,
+                                                GAsyncResult  *result,
+                                                guint         *out_n_updated,
+                                                GError       **error);
+
+/* New token for @customer_id (generation + 1); returns the new token.
+ * NOT_FOUND for an unknown customer. Audited ('token.rotate'). */
+char    *drd_store_portal_rotate_token (DrdStore   *store,
+                                        GBytes     *secret,
+                                        gint64      customer_id,
+                                        const char *actor,
+                                        GError    **error);
+
+/* ---- the portal's reads and writes ---- */
+
+typedef struct {
+  gint64          event_id;
+  char           *name;
+  DrdEventKind    kind;
+  gint64          start_at;
+  gint64          end_at;
+  gint64          answer_deadline;
+  DrdEventStatus  status;         /* effective at the query's @now */
+  DrdAnswer       answer;
+  gint64          answered_at;    /* 0 = never */
+  DrdChannel      channel;
+} DrdPortalEvent;
+
+typedef struct {
+  gint64     customer_id;
+  char      *name;
+  GPtrArray *events;              /* DrdPortalEvent*, upcoming/running first by start */
+} DrdPortalView;
+
+void           drd_portal_event_free (DrdPortalEvent *event);
+void           drd_portal_view_free (DrdPortalView *view);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdPortalEvent, drd_portal_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdPortalView, drd_portal_view_free)
+
+/* TRUE when answers from the customer (portal/api) are open at @now. */
+gboolean drd_portal_event_is_open (const DrdPortalEvent *event,
+                                   gint64                now);
+
+/* The customer of @token (well-formed, see above) and the events that
+ * concern them at @now: scheduled or running ones, and those that ended
+ * or were cancelled within the last 7 days (so the page can say so).
+ * NOT_FOUND when no customer has that token. On a reader connection. */
+void           drd_store_portal_view_async (DrdStore            *store,
+                                            const char          *token,
+                                            gint64               now,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+DrdPortalView *drd_store_portal_view_finish (DrdStore      *store,
+                                             GAsyncResult  *result,
+                                             GError       **error);
+DrdPortalView *drd_store_portal_view (DrdStore   *store,
+                                      const char *token,
+                                      gint64      now,
+                                      GError    **error);
+
+/* Records the answer of @token's customer for @event_id through
+ * drd_store_record_answer (group commit; completes only once durable).
+ * NOT_FOUND for an unknown token or an event not targeting that customer;
+ * CLOSED when answers are closed. @out_event (optional) receives the
+ * event with the stored answer. */
+void     drd_store_portal_answer_async (DrdStore            *store,
+                                        const char          *token,
+                                        gint64               event_id,
+                                        DrdAnswer            answer,
+                                        DrdChannel           channel,
+                                        gint64               now,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+DrdPortalEvent *drd_store_portal_answer_finish (DrdStore      *store,
+                                                GAsyncResult  *result,
+                                                GError       **error);
+
+/* A short string that changes whenever an event is created, changes
+ * status or window (what the live page must react to). Reader. */
+char    *drd_store_portal_events_fingerprint (DrdStore *store,
+                                              gint64    now,
+                                              GError  **error);
+
+/* ---- links ---- */
+
+typedef struct {
+  gint64  customer_id;
+  char   *name;
+  char   *phone;        /* NULL = unknown */
+  char   *email;
+  char   *webhook_url;
+  gint64  generation;
+} DrdLinkRow;
+
+void drd_link_row_free (DrdLinkRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdLinkRow, drd_link_row_free)
+
+/* Every customer targeted by @event_id, by customer id: GPtrArray of
+ * DrdLinkRow*. NOT_FOUND for an unknown event. */
+GPtrArray *drd_store_portal_list_links (DrdStore *store,
+                                        gint64    event_id,
+                                        GError  **error);
+
+G_END_DECLS
