@@ -93,13 +93,21 @@ add_security_headers (SoupServerMessage *msg)
   soup_message_headers_replace (h, "X-Frame-Options", "DENY");
 }
 
+/* libsoup 3.2 has no phrase for 429. */
+static void
+set_status (SoupServerMessage *msg,
+            guint              status)
+{
+  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
+}
+
 static void
 set_text (SoupServerMessage *msg,
           guint              status,
           const char        *content_type,
           const char        *body)
 {
-  soup_server_message_set_status (msg, status, NULL);
+  set_status (msg, status);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     body, strlen (body));
 }
@@ -109,7 +117,7 @@ take_html (SoupServerMessage *msg,
            guint              status,
            char              *html)
 {
-  soup_server_message_set_status (msg, status, NULL);
+  set_status (msg, status);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
                                     html, strlen (html));
 }
@@ -134,7 +142,7 @@ set_json_error (SoupServerMessage *msg,
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, NULL);
-  soup_server_message_set_status (msg, status, NULL);
+  set_status (msg, status);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     text, strlen (text));
 }
@@ -445,13 +453,13 @@ early_handler (SoupServer        *server,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
       if (is_api_path (path))
-        set_json_error (msg, SOUP_STATUS_TOO_MANY_REQUESTS, "rate_limited",
+        set_json_error (msg, 429, "rate_limited",
                         "Too many requests; try again in a moment.");
       else
         {
           DrdPortalLang lang = request_lang (msg, NULL);
 
-          take_html (msg, SOUP_STATUS_TOO_MANY_REQUESTS,
+          take_html (msg, 429,
                      drd_portal_page_message (lang, DRD_PS_TOO_MANY_TITLE,
                                               drd_portal_str (lang, DRD_PS_TOO_MANY_TEXT),
                                               NULL));
