@@ -296,8 +296,6 @@ drd_portal_answer_to_json (const DrdPortalEvent *e)
   add_time (b, "answered_at", e->answered_at);
   json_builder_set_member_name (b, "channel");
   json_builder_add_string_value (b, drd_channel_to_string (e->channel));
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, drd_event_status_to_string (e->status));
   json_builder_end_object (b);
   return to_json (b);
 }

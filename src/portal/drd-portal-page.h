@@ -30,7 +30,7 @@ char *drd_portal_page_message (DrdPortalLang   lang,
 
 /* {"customer": {"customer_id", "name"}, "events": [...]} */
 char *drd_portal_view_to_json (const DrdPortalView *view);
-/* {"event_id", "answer", "answered_at", "channel", "status"} */
+/* {"event_id", "answer", "answered_at", "channel"} */
 char *drd_portal_answer_to_json (const DrdPortalEvent *event);
 
 G_END_DECLS

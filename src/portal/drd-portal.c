@@ -76,7 +76,7 @@ ensure_resources (void)
 
   if (g_once_init_enter (&once))
     {
-      g_resources_register (drd_portal_res_get_resource ());
+      drd_portal_res_register_resource ();
       g_once_init_leave (&once, 1);
     }
 }
@@ -1231,7 +1231,7 @@ drd_portal_listen (DrdPortal   *self,
 
   if (self->server == NULL)
     {
-      self->server = soup_server_new ("server-header", "", NULL);
+      self->server = soup_server_new (NULL, NULL);
       soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
       soup_server_add_handler (self->server, NULL, handler, self, NULL);
       g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);

@@ -974,3 +974,384 @@ drd_store_portal_list_links (DrdStore *store,
     }
   return op.rows;
 }
+
+/* ------------------------------------------------------------------ */
+/* Webhook outbox                                                     */
+
+void
+drd_outbox_item_free (DrdOutboxItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->url);
+  g_free (item->body);
+  g_free (item->last_error);
+  g_free (item);
+}
+
+typedef struct {
+  gint64     event_id;
+  gint64     now;
+  guint      max;
+  guint      n;
+  gint       http_status;
+  const char *message;
+  GPtrArray *items;
+  GArray    *ids;
+  DrdOutboxCounts counts;
+} OutboxOp;
+
+static gboolean
+enqueue_run (sqlite3  *db,
+             gpointer  data,
+             GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = drd_store_prepare (db, "SELECT 1 FROM events WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return drd_store_set_not_found (error, "There is no event %" G_GINT64_FORMAT, op->event_id);
+  if (rc != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "look up event");
+
+  stmt = drd_store_prepare (db,
+    "INSERT OR IGNORE INTO outbox (event_id, customer_id, url, body, state, attempts, "
+    "                              next_attempt_at, created_at) "
+    "SELECT e.id, c.id, c.webhook_url, "
+    "       json_object('type', 'dr_event', 'event_id', e.id, 'name', e.name, "
+    "         'kind', CASE e.kind WHEN 0 THEN 'reliability' WHEN 1 THEN 'economic' "
+    "                             ELSE 'citizen' END, "
+    "         'start', strftime('%Y-%m-%dT%H:%M:%S+09:00', e.start_at + 32400, 'unixepoch'), "
+    "         'end', strftime('%Y-%m-%dT%H:%M:%S+09:00', e.end_at + 32400, 'unixepoch'), "
+    "         'answer_deadline', strftime('%Y-%m-%dT%H:%M:%S+09:00', "
+    "                                     e.answer_deadline + 32400, 'unixepoch'), "
+    "         'customer_id', c.id), "
+    "       0, 0, ?2, ?2 "
+    "FROM responses r JOIN customers c ON c.id = r.customer_id JOIN events e ON e.id = r.event_id "
+    "WHERE r.event_id = ?1 AND c.webhook_url IS NOT NULL AND c.webhook_url <> ''", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_int64 (stmt, 2, op->now);
+  if (!drd_store_step_done (db, stmt, "enqueue webhooks", error))
+    return FALSE;
+  op->n = sqlite3_changes (db);
+  return TRUE;
+}
+
+gboolean
+drd_store_outbox_enqueue_event (DrdStore *store,
+                                gint64    event_id,
+                                gint64    now,
+                                guint    *out_n_created,
+                                GError  **error)
+{
+  OutboxOp op = { .event_id = event_id, .now = now };
+
+  if (!drd_store_write (store, enqueue_run, &op, error))
+    return FALSE;
+  if (out_n_created != NULL)
+    *out_n_created = op.n;
+  return TRUE;
+}
+
+static gboolean
+open_events_run (sqlite3  *db,
+                 gpointer  data,
+                 GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = drd_store_prepare (db, "SELECT id FROM events WHERE status IN (0, 1) AND end_at > ?1 "
+                                "ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->now);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (op->ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "list open events");
+  return TRUE;
+}
+
+GArray *
+drd_store_outbox_open_events (DrdStore *store,
+                              gint64    now,
+                              GError  **error)
+{
+  OutboxOp op = { .now = now, .ids = g_array_new (FALSE, FALSE, sizeof (gint64)) };
+
+  if (!drd_store_read (store, open_events_run, &op, error))
+    {
+      g_array_unref (op.ids);
+      return NULL;
+    }
+  return op.ids;
+}
+
+static DrdOutboxItem *
+outbox_item_from_row (sqlite3_stmt *stmt)
+{
+  DrdOutboxItem *item = g_new0 (DrdOutboxItem, 1);
+
+  item->id = sqlite3_column_int64 (stmt, 0);
+  item->event_id = sqlite3_column_int64 (stmt, 1);
+  item->customer_id = sqlite3_column_int64 (stmt, 2);
+  item->url = column_text_or_null (stmt, 3);
+  item->body = column_text_or_null (stmt, 4);
+  item->state = sqlite3_column_int (stmt, 5);
+  item->attempts = sqlite3_column_int (stmt, 6);
+  item->next_attempt_at = sqlite3_column_int64 (stmt, 7);
+  item->last_status = sqlite3_column_int (stmt, 8);
+  item->last_error = column_text_or_null (stmt, 9);
+  item->delivered_at = sqlite3_column_int64 (stmt, 10);
+  item->token_generation = sqlite3_column_int64 (stmt, 11);
+  return item;
+}
+
+#define OUTBOX_COLUMNS \
+  "o.id, o.event_id, o.customer_id, o.url, o.body, o.state, o.attempts, o.next_attempt_at, " \
+  "o.last_status, o.last_error, o.delivered_at, c.token_generation"
+
+static gboolean
+claim_run (sqlite3  *db,
+           gpointer  data,
+           GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = drd_store_prepare (db,
+    "SELECT " OUTBOX_COLUMNS " FROM outbox o JOIN customers c ON c.id = o.customer_id "
+    "WHERE o.state = 0 AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->now);
+  sqlite3_bind_int (stmt, 2, op->max);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (op->items, outbox_item_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "select due webhooks");
+
+  stmt = drd_store_prepare (db, "UPDATE outbox SET state = 1, attempts = attempts + 1 "
+                                "WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->items->len; i++)
+    {
+      DrdOutboxItem *item = op->items->pdata[i];
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, item->id);
+      if (!drd_store_step_done (db, stmt, "claim webhook", error))
+        return FALSE;
+      item->state = DRD_OUTBOX_SENDING;
+      item->attempts++;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+drd_store_outbox_claim (DrdStore *store,
+                        gint64    now,
+                        guint     max,
+                        GError  **error)
+{
+  OutboxOp op = { .now = now, .max = max,
+                  .items = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_outbox_item_free) };
+
+  if (!drd_store_write (store, claim_run, &op, error))
+    {
+      g_ptr_array_unref (op.items);
+      return NULL;
+    }
+  return op.items;
+}
+
+static gboolean
+delivered_run (sqlite3  *db,
+               gpointer  data,
+               GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+
+  stmt = drd_store_prepare (db, "UPDATE outbox SET state = 2, delivered_at = ?2, last_status = ?3, "
+                                "last_error = NULL WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_int64 (stmt, 2, op->now);
+  sqlite3_bind_int (stmt, 3, op->http_status);
+  return drd_store_step_done (db, stmt, "mark webhook delivered", error);
+}
+
+gboolean
+drd_store_outbox_delivered (DrdStore *store,
+                            gint64    id,
+                            gint      http_status,
+                            gint64    now,
+                            GError  **error)
+{
+  OutboxOp op = { .event_id = id, .now = now, .http_status = http_status };
+
+  return drd_store_write (store, delivered_run, &op, error);
+}
+
+static gboolean
+failed_run (sqlite3  *db,
+            gpointer  data,
+            GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+
+  stmt = drd_store_prepare (db, "UPDATE outbox SET state = CASE WHEN ?2 = 0 THEN 3 ELSE 0 END, "
+                                "next_attempt_at = CASE WHEN ?2 = 0 THEN next_attempt_at ELSE ?2 END, "
+                                "last_status = ?3, last_error = ?4 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_int64 (stmt, 2, op->now);
+  if (op->http_status > 0)
+    sqlite3_bind_int (stmt, 3, op->http_status);
+  else
+    sqlite3_bind_null (stmt, 3);
+  drd_store_bind_text_or_null (stmt, 4, op->message);
+  return drd_store_step_done (db, stmt, "mark webhook failed", error);
+}
+
+gboolean
+drd_store_outbox_failed (DrdStore   *store,
+                         gint64      id,
+                         gint        http_status,
+                         const char *message,
+                         gint64      next_attempt_at,
+                         GError    **error)
+{
+  OutboxOp op = { .event_id = id, .now = next_attempt_at, .http_status = http_status,
+                  .message = message };
+
+  return drd_store_write (store, failed_run, &op, error);
+}
+
+static gboolean
+reset_sending_run (sqlite3  *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+
+  stmt = drd_store_prepare (db, "UPDATE outbox SET state = 0, next_attempt_at = ?1 "
+                                "WHERE state = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->now);
+  return drd_store_step_done (db, stmt, "reset sending webhooks", error);
+}
+
+gboolean
+drd_store_outbox_reset_sending (DrdStore *store,
+                                gint64    now,
+                                GError  **error)
+{
+  OutboxOp op = { .now = now };
+
+  return drd_store_write (store, reset_sending_run, &op, error);
+}
+
+static gboolean
+counts_run (sqlite3  *db,
+            gpointer  data,
+            GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = drd_store_prepare (db, "SELECT state, count(*) FROM outbox WHERE event_id = ?1 "
+                                "GROUP BY state", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 n = sqlite3_column_int64 (stmt, 1);
+
+      switch (sqlite3_column_int (stmt, 0))
+        {
+        case DRD_OUTBOX_DELIVERED: op->counts.delivered += n; break;
+        case DRD_OUTBOX_FAILED: op->counts.failed += n; break;
+        default: op->counts.pending += n; break;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "count webhooks");
+  return TRUE;
+}
+
+gboolean
+drd_store_outbox_counts (DrdStore        *store,
+                         gint64           event_id,
+                         DrdOutboxCounts *out_counts,
+                         GError         **error)
+{
+  OutboxOp op = { .event_id = event_id };
+
+  if (!drd_store_read (store, counts_run, &op, error))
+    return FALSE;
+  *out_counts = op.counts;
+  return TRUE;
+}
+
+static gboolean
+list_run (sqlite3  *db,
+          gpointer  data,
+          GError  **error)
+{
+  OutboxOp *op = data;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = drd_store_prepare (db, "SELECT " OUTBOX_COLUMNS " FROM outbox o "
+                                "JOIN customers c ON c.id = o.customer_id "
+                                "WHERE o.event_id = ?1 ORDER BY o.customer_id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (op->items, outbox_item_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "list webhooks");
+  return TRUE;
+}
+
+GPtrArray *
+drd_store_outbox_list (DrdStore *store,
+                       gint64    event_id,
+                       GError  **error)
+{
+  OutboxOp op = { .event_id = event_id,
+                  .items = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_outbox_item_free) };
+
+  if (!drd_store_read (store, list_run, &op, error))
+    {
+      g_ptr_array_unref (op.items);
+      return NULL;
+    }
+  return op.items;
+}

@@ -182,4 +182,85 @@ GPtrArray *drd_store_portal_list_links (DrdStore *store,
                                         gint64    event_id,
                                         GError  **error);
 
+/* ---- webhook outbox (see service/drd-notifier.h) ---- */
+
+typedef enum {
+  DRD_OUTBOX_PENDING = 0,
+  DRD_OUTBOX_SENDING = 1,
+  DRD_OUTBOX_DELIVERED = 2,
+  DRD_OUTBOX_FAILED = 3,      /* gave up */
+} DrdOutboxState;
+
+typedef struct {
+  gint64          id;
+  gint64          event_id;
+  gint64          customer_id;
+  char           *url;
+  char           *body;              /* JSON object without the link (see below) */
+  DrdOutboxState  state;
+  gint            attempts;
+  gint64          next_attempt_at;
+  gint            last_status;       /* HTTP status of the last attempt; 0 = none */
+  char           *last_error;
+  gint64          delivered_at;      /* 0 = not delivered */
+  gint64          token_generation;  /* of the customer, to derive the link */
+} DrdOutboxItem;
+
+void drd_outbox_item_free (DrdOutboxItem *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdOutboxItem, drd_outbox_item_free)
+
+typedef struct {
+  gint64 pending;     /* waiting for a (first or next) attempt, or being sent */
+  gint64 delivered;
+  gint64 failed;      /* gave up */
+} DrdOutboxCounts;
+
+/* Creates one outbox row per targeted customer of @event_id that has a
+ * webhook_url (idempotent: UNIQUE (event_id, customer_id)). The stored
+ * body holds the event (no token: the link is derived at delivery time,
+ * so the database never holds a usable link). NOT_FOUND for an unknown
+ * event. */
+gboolean   drd_store_outbox_enqueue_event (DrdStore *store,
+                                           gint64    event_id,
+                                           gint64    now,
+                                           guint    *out_n_created,
+                                           GError  **error);
+/* Ids (gint64 in a GArray) of events that are scheduled or running at
+ * @now and whose customers may need notifying. */
+GArray    *drd_store_outbox_open_events (DrdStore *store,
+                                         gint64    now,
+                                         GError  **error);
+/* Moves up to @max due pending rows to sending (attempts + 1) and
+ * returns them (DrdOutboxItem*). */
+GPtrArray *drd_store_outbox_claim (DrdStore *store,
+                                   gint64    now,
+                                   guint     max,
+                                   GError  **error);
+/* sending → delivered. */
+gboolean   drd_store_outbox_delivered (DrdStore *store,
+                                       gint64    id,
+                                       gint      http_status,
+                                       gint64    now,
+                                       GError  **error);
+/* sending → pending at @next_attempt_at, or failed when it is 0. */
+gboolean   drd_store_outbox_failed (DrdStore   *store,
+                                    gint64      id,
+                                    gint        http_status,
+                                    const char *message,
+                                    gint64      next_attempt_at,
+                                    GError    **error);
+/* Crash recovery: sending → pending (due now). */
+gboolean   drd_store_outbox_reset_sending (DrdStore *store,
+                                           gint64    now,
+                                           GError  **error);
+/* For the operator: counts of an event's notifications … */
+gboolean   drd_store_outbox_counts (DrdStore        *store,
+                                    gint64           event_id,
+                                    DrdOutboxCounts *out_counts,
+                                    GError         **error);
+/* … and each customer's state (DrdOutboxItem*, by customer id). */
+GPtrArray *drd_store_outbox_list (DrdStore *store,
+                                  gint64    event_id,
+                                  GError  **error);
+
 G_END_DECLS
