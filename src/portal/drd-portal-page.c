@@ -96,7 +96,7 @@ render_event (const DrdPortalEvent *e,
   set_var (vars, "answer", drd_portal_answer_str (lang, e->answer));
   set_var (vars, "answer_key", drd_answer_to_string (e->answer));
   set_var (vars, "t_asked", drd_portal_str (lang, DRD_PS_ASKED));
-  set_var (vars, "state", reason ? "closed" : "open");
+  set_var (vars, "state", reason ? "is-closed" : "is-open");
 
   if (e->answered_at > 0)
     {

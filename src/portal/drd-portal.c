@@ -64,6 +64,7 @@ typedef enum {
   ROUTE_ME,
   ROUTE_ANSWERS,
   ROUTE_STATIC,
+  ROUTE_FAVICON,
 } Route;
 
 /* ------------------------------------------------------------------ */
@@ -225,8 +226,11 @@ route_of (const char  *path,
     return ROUTE_ME;
   if (g_str_equal (path, "/api/v1/answers"))
     return ROUTE_ANSWERS;
-  if (g_str_equal (path, "/static/portal.css") || g_str_equal (path, "/static/portal.js"))
+  if (g_str_equal (path, "/static/portal.css") || g_str_equal (path, "/static/portal.js") ||
+      g_str_equal (path, "/static/icon.svg"))
     return ROUTE_STATIC;
+  if (g_str_equal (path, "/favicon.ico"))
+    return ROUTE_FAVICON;
   if (g_str_has_prefix (path, "/r/"))
     {
       const char *rest = path + 3;
@@ -261,6 +265,7 @@ allowed_methods (Route route)
     case ROUTE_EVENTS:
     case ROUTE_ME:
     case ROUTE_STATIC:
+    case ROUTE_FAVICON:
     default:
       return "GET, HEAD";
     }
@@ -519,7 +524,8 @@ serve_static (SoupServerMessage *msg,
   g_autofree char *rpath = g_strconcat ("/kr/drdesk/portal/", path + strlen ("/static/"), NULL);
   g_autoptr(GBytes) bytes = g_resources_lookup_data (rpath, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   const char *type = g_str_has_suffix (path, ".css") ? "text/css; charset=utf-8"
-                                                     : "text/javascript; charset=utf-8";
+                     : g_str_has_suffix (path, ".svg") ? "image/svg+xml"
+                     : "text/javascript; charset=utf-8";
   gsize len;
   const char *data;
 
@@ -981,6 +987,10 @@ handler (SoupServer        *server,
 
     case ROUTE_STATIC:
       serve_static (msg, path);
+      return;
+
+    case ROUTE_FAVICON:
+      serve_static (msg, "/static/icon.svg");
       return;
 
     case ROUTE_PAGE:
