@@ -22,6 +22,7 @@ function init(args)
   ok2xx = 0
   other = 0
   exhausted = 0
+  sent = 0
   body = '{"event_id": ' .. event_id .. ', "answer": "accept"}'
 end
 
@@ -34,6 +35,7 @@ function request()
     token = tokens[index]
   end
   index = index + nthreads
+  sent = sent + 1
   return wrk.format("POST", "/api/v1/answers",
     { ["Authorization"] = "Bearer " .. token,
       ["Content-Type"] = "application/json" }, body)
@@ -48,16 +50,17 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local ok, bad, wrapped = 0, 0, 0
+  local ok, bad, wrapped, sent = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     ok = ok + t:get("ok2xx")
     bad = bad + t:get("other")
     wrapped = wrapped + t:get("exhausted")
+    sent = sent + t:get("sent")
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    "RESULT ok2xx=%d other=%d wrapped=%d errors=%d seconds=%.2f rps=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
-    ok, bad, wrapped,
+    "RESULT ok2xx=%d other=%d wrapped=%d sent=%d errors=%d seconds=%.2f rps=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+    ok, bad, wrapped, sent,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     seconds, ok / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     latency.max / 1000))

@@ -275,13 +275,23 @@ static gboolean
 method_allowed (Route       route,
                 const char *method)
 {
-  const char *allowed = allowed_methods (route);
-  g_auto(GStrv) parts = NULL;
-
-  if (allowed == NULL)
-    return TRUE;
-  parts = g_strsplit (allowed, ", ", -1);
-  return g_strv_contains ((const char * const *) parts, method);
+  switch (route)
+    {
+    case ROUTE_NONE:
+      return TRUE;
+    case ROUTE_PAGE:
+      return g_str_equal (method, "GET") || g_str_equal (method, "HEAD") ||
+             g_str_equal (method, "POST");
+    case ROUTE_ANSWERS:
+      return g_str_equal (method, "POST");
+    case ROUTE_HEALTHZ:
+    case ROUTE_EVENTS:
+    case ROUTE_ME:
+    case ROUTE_STATIC:
+    case ROUTE_FAVICON:
+    default:
+      return g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+    }
 }
 
 /* The bearer token of an API request, or NULL. */
@@ -567,7 +577,8 @@ pending_new (DrdPortal         *self,
   p->token = g_strdup (token);
   p->path = g_strdup (path);
   p->route = route;
-  p->lang = request_lang (msg, &p->lang_explicit);
+  if (!is_api_path (path))
+    p->lang = request_lang (msg, &p->lang_explicit);
   soup_server_message_pause (msg);
   return p;
 }
