@@ -14,15 +14,14 @@ static void
 bad_row (guint *n_bad, guint line, const char *format, ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *clean = NULL;
   va_list ap;
 
   va_start (ap, format);
   message = g_strdup_vprintf (format, ap);
   va_end (ap);
-  for (char *p = message; *p != '\0'; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
-  fprintf (stderr, "%u: %s\n", line, message);
+  clean = drd_cli_row_message (message);
+  fprintf (stderr, "%u: %s\n", line, clean);
   (*n_bad)++;
 }
 

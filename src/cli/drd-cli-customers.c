@@ -32,7 +32,24 @@ typedef struct {
   guint       n_rejected;
   guint       n_inserted;
   guint       n_updated;
+  GArray     *rejects;      /* Reject, printed sorted by line at the end */
 } Import;
+
+typedef struct {
+  guint  line;
+  guint  seq;
+  char  *message;
+} Reject;
+
+static int
+reject_cmp (gconstpointer a, gconstpointer b)
+{
+  const Reject *x = a, *y = b;
+
+  if (x->line != y->line)
+    return x->line < y->line ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
 
 static gboolean
 reject (Import *imp, guint line, const char *format, ...) G_GNUC_PRINTF (3, 4);
@@ -43,14 +60,13 @@ reject (Import *imp, guint line, const char *format, ...)
 {
   g_autofree char *message = NULL;
   va_list ap;
+  Reject r = { line, imp->n_rejected, NULL };
 
   va_start (ap, format);
   message = g_strdup_vprintf (format, ap);
   va_end (ap);
-  for (char *p = message; *p != '\0'; p++)
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
-  fprintf (stderr, "%u: %s\n", line, message);
+  r.message = drd_cli_row_message (message);
+  g_array_append_val (imp->rejects, r);
   imp->n_rejected++;
   return FALSE;
 }
@@ -123,6 +139,8 @@ take_record (Import *imp, DrdCsvReader *reader, const int *idx)
   if (g_utf8_strlen (c->resource, -1) > 100)
     return reject (imp, line, _("resource is longer than 100 characters"));
 
+  if (*kw_text == '\0')
+    return reject (imp, line, _("registered_kw is empty"));
   if (!drd_cli_parse_milli (kw_text, &c->registered_w))
     return reject (imp, line,
                    _("registered_kw '%s' is not a non-negative number with at most 3 decimals"),
@@ -179,9 +197,16 @@ flush_batch (Import *imp, GError **error)
   for (guint i = 0; i < result->row_errors->len; i++)
     {
       DrdStoreRowError *re = g_ptr_array_index (result->row_errors, i);
+      DrdCustomer *c = g_ptr_array_index (imp->batch, re->index);
+      guint line = g_array_index (imp->batch_lines, guint, re->index);
 
-      (void) reject (imp, g_array_index (imp->batch_lines, guint, re->index), "%s",
-                     re->error->message);
+      /* The only constraint a valid row can hit: a number already used. */
+      if (g_error_matches (re->error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT)
+          && strstr (re->error->message, "kepco_no") != NULL)
+        (void) reject (imp, line, _("kepco_customer_no %s belongs to another customer"),
+                       c->kepco_no);
+      else
+        (void) reject (imp, line, "%s", re->error->message);
     }
   g_ptr_array_set_size (imp->batch, 0);
   g_array_set_size (imp->batch_lines, 0);
@@ -234,6 +259,7 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   imp.batch_lines = g_array_new (FALSE, FALSE, sizeof (guint));
   imp.ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   imp.kepco = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  imp.rejects = g_array_new (FALSE, FALSE, sizeof (Reject));
 
   for (;;)
     {
@@ -254,6 +280,15 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   if (error == NULL)
     flush_batch (&imp, &error);
 
+  g_array_sort (imp.rejects, reject_cmp);
+  for (guint i = 0; i < imp.rejects->len; i++)
+    {
+      Reject *r = &g_array_index (imp.rejects, Reject, i);
+
+      fprintf (stderr, "%u: %s\n", r->line, r->message);
+      g_free (r->message);
+    }
+  g_array_unref (imp.rejects);
   g_ptr_array_unref (imp.batch);
   g_array_unref (imp.batch_lines);
   g_hash_table_unref (imp.ids);
@@ -261,7 +296,7 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   if (error != NULL)
     return drd_cli_fail_error (argv[1], error);
 
-  drd_cli_note (_("%u rows: %u inserted, %u updated, %u refused"),
+  drd_cli_note (_("customers import: %u rows, %u inserted, %u updated, %u refused"),
                 imp.n_rows, imp.n_inserted, imp.n_updated, imp.n_rejected);
   if (imp.n_rejected > 0)
     return drd_cli_fail (_("%s: %u of %u rows refused"), argv[1], imp.n_rejected, imp.n_rows);

@@ -3,6 +3,64 @@
 #include "config.h"
 
 #include "cli/drd-cli-private.h"
+#include "core/drd-params.h"
+#include "core/drd-time.h"
+
+/* Seconds of DR that events sharing a resource with EVENT already take in
+ * EVENT's local calendar year (cancelled ones not counted). */
+static gint64
+used_this_year (GPtrArray *events, const DrdEvent *event)
+{
+  int year, y;
+  gint64 used = 0;
+
+  drd_date_to_ymd (drd_date_of_instant (event->start_at), &year, NULL, NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const DrdEvent *e = g_ptr_array_index (events, i);
+      gboolean shared = event->resources == NULL || event->resources[0] == NULL
+                        || e->resources == NULL || e->resources[0] == NULL;
+
+      if (e->status == DRD_EVENT_CANCELLED)
+        continue;
+      drd_date_to_ymd (drd_date_of_instant (e->start_at), &y, NULL, NULL);
+      if (y != year)
+        continue;
+      for (guint a = 0; !shared && event->resources[a] != NULL; a++)
+        shared = g_strv_contains ((const char *const *) e->resources, event->resources[a]);
+      if (shared)
+        used += e->end_at - e->start_at;
+    }
+  return used;
+}
+
+/* KPX's dispatch facts for reliability DR, as warnings on stderr only. */
+static void
+warn_dispatch (DrdStore *store, const DrdEvent *event)
+{
+  g_autoptr(GPtrArray) holidays = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(DrdCalendar) calendar = drd_calendar_new ();
+  g_auto(GStrv) warnings = NULL;
+
+  if (event->kind != DRD_EVENT_KIND_RELIABILITY)
+    return;
+  holidays = drd_store_list_holidays (store, NULL);
+  for (guint i = 0; holidays != NULL && i < holidays->len; i++)
+    {
+      DrdHoliday *h = g_ptr_array_index (holidays, i);
+      DrdDate d;
+
+      if (drd_date_parse (h->day, &d, NULL))
+        drd_calendar_add (calendar, d, h->name);
+    }
+  events = drd_store_list_events (store, drd_store_now (), NULL);
+  warnings = drd_params_dispatch_warnings (NULL, event->start_at, event->end_at, drd_store_now (),
+                                           calendar,
+                                           events != NULL ? used_this_year (events, event) : 0);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    drd_cli_note (_("warning: %s"), warnings[i]);
+}
 
 static int
 cmd_start (DrdCliContext *ctx, int argc, char **argv)
@@ -100,6 +158,7 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
       event->resources = g_strdupv (resources);
     }
 
+  warn_dispatch (store, event);
   if (!drd_store_start_event (store, event, drd_cli_actor (), drd_store_now (),
                               &event_id, &n_targeted, &error))
     return drd_cli_fail_error (NULL, error);
