@@ -12,6 +12,7 @@
 
 #include "portal/drd-portal.h"
 #include "store/drd-store-portal.h"
+#include "store/drd-store-private.h"
 
 #define EVIL_NAME "<script>alert(1)</script>"
 
@@ -954,6 +955,42 @@ test_many_answers_grouped (Fixture *f, gconstpointer data)
   g_assert_cmpint (db_audit_answers (f), ==, 20);
 }
 
+static void
+test_client_gone_while_paused (Fixture *f, gconstpointer data)
+{
+  /* The client hangs up while its answer waits for the writer: the answer
+   * is still committed, nothing crashes, others are still served. */
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"answer\": \"accept\"}",
+                                           f->ev_open);
+  gint64 end;
+
+  drd_store_set_writer_delay (f->store, 100 * 1000);
+  for (int i = 0; i < 10; i++)
+    {
+      g_autoptr(GSocketConnection) conn = raw_connect (f);
+      g_autofree char *request = g_strdup_printf ("POST /api/v1/answers HTTP/1.1\r\nHost: x\r\n"
+                                                  "Authorization: Bearer %s\r\n"
+                                                  "Content-Type: application/json\r\n"
+                                                  "Content-Length: %zu\r\n\r\n%s",
+                                                  i % 2 ? f->token_a : f->token_b,
+                                                  strlen (body), body);
+      raw_write (conn, request);
+      for (int j = 0; j < 20; j++)
+        g_main_context_iteration (NULL, FALSE);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  drd_store_set_writer_delay (f->store, 0);
+  {
+    g_autoptr(Reply) r = http (f, "GET", "/healthz", NULL, NULL, NULL);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  g_assert_cmpint (db_answer (f, f->ev_open, 1), ==, DRD_ANSWER_ACCEPT);
+  g_assert_cmpint (db_answer (f, f->ev_open, 2), ==, DRD_ANSWER_ACCEPT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -978,6 +1015,7 @@ main (int argc, char **argv)
   ADD ("slow-client", test_slow_client);
   ADD ("event-stream", test_event_stream);
   ADD ("answers-durable-sequence", test_many_answers_grouped);
+  ADD ("client-gone-while-paused", test_client_gone_while_paused);
 #undef ADD
 
   return g_test_run ();
