@@ -18,7 +18,7 @@ drd_cli_cmd_demo (DrdCliContext *ctx, int argc, char **argv)
       N_("Number of customers (ids 1..N; default 1000)"), "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       N_("Seed of the generator, 0..4294967295 (default 1)"), "S" },
-    { "webhook-base", 0, 0, G_OPTION_ARG_STRING, &webhook_base,
+    { "webhook-base", 0, 0, G_OPTION_ARG_FILENAME, &webhook_base,
       N_("Give a few factories the webhook URL BASE/<customer_id> (default: none)"), "URL" },
     { NULL }
   };

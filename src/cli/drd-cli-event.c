@@ -69,18 +69,18 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *kw_text = NULL, *deadline_text = NULL;
   g_auto(GStrv) resources = NULL;
   const GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Event name (required)"), "NAME" },
-    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_text,
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, N_("Event name (required)"), "NAME" },
+    { "kind", 0, 0, G_OPTION_ARG_FILENAME, &kind_text,
       N_("reliability, economic or citizen (required)"), "KIND" },
-    { "start", 0, 0, G_OPTION_ARG_STRING, &start_text,
+    { "start", 0, 0, G_OPTION_ARG_FILENAME, &start_text,
       N_("Start, ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
-    { "end", 0, 0, G_OPTION_ARG_STRING, &end_text,
+    { "end", 0, 0, G_OPTION_ARG_FILENAME, &end_text,
       N_("End (exclusive), ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
-    { "target-kw", 0, 0, G_OPTION_ARG_STRING, &kw_text,
+    { "target-kw", 0, 0, G_OPTION_ARG_FILENAME, &kw_text,
       N_("Target reduction in kW, up to 3 decimals (required)"), "KW" },
-    { "answer-deadline", 0, 0, G_OPTION_ARG_STRING, &deadline_text,
+    { "answer-deadline", 0, 0, G_OPTION_ARG_FILENAME, &deadline_text,
       N_("Customers may answer until then (default: the start time)"), "ISO8601" },
-    { "resource", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resources,
+    { "resource", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &resources,
       N_("Target this resource; repeat for several (default: every resource)"), "R" },
     { NULL }
   };
@@ -116,6 +116,13 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
                                 _("--kind must be reliability, economic or citizen, not '%s'"),
                                 kind_text);
 
+  /* Options are taken as bytes (no locale conversion, so Korean works
+   * under LC_ALL=C); what is stored must be UTF-8. */
+  if (!g_utf8_validate (name, -1, NULL))
+    return drd_cli_fail (_("--name is not valid UTF-8"));
+  for (guint i = 0; resources != NULL && resources[i] != NULL; i++)
+    if (!g_utf8_validate (resources[i], -1, NULL))
+      return drd_cli_fail (_("--resource is not valid UTF-8"));
   g_strstrip (name);
   if (*name == '\0')
     return drd_cli_fail (_("--name is empty"));
@@ -225,7 +232,7 @@ cmd_list (DrdCliContext *ctx, int argc, char **argv)
 {
   g_autofree char *format_text = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_text,
       N_("Output format: csv (default) or json"), "csv|json" },
     { NULL }
   };
