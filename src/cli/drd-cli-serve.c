@@ -36,7 +36,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
       N_("Base URL of the KEPCO meter-data API (for settlement)"), "URL" },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url,
       N_("Base URL customers reach the portal at, for webhook links "
-         "(default: setting portal.public_url, else http://127.0.0.1:8088)"), "URL" },
+         "(default: setting portal.public_url, else this server's own address)"), "URL" },
     { "rate-limit", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
       N_("Requests per second allowed per client address (0 = no limit; default 20)"), "N" },
     { "rate-burst", 0, 0, G_OPTION_ARG_DOUBLE, &burst,
@@ -98,7 +98,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
     public_url = drd_store_get_setting (store, "portal.public_url", NULL);
   if (!no_notifier)
     {
-      notifier = drd_notifier_new (store, secret, public_url ? public_url : "http://127.0.0.1:8088");
+      /* Without a configured public URL, links point at this server. */
+      notifier = drd_notifier_new (store, secret, public_url ? public_url : url);
       drd_notifier_start (notifier);
     }
   if (kepco_url != NULL)
