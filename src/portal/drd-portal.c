@@ -594,7 +594,7 @@ pending_finish (Pending *p)
   g_free (p);
 }
 
-/* Errors of the store turned into answers. Returns TRUE when handled. */
+/* Errors of the store turned into answers (no detail leaks to the client). */
 static void
 respond_store_error (Pending      *p,
                      const GError *error)

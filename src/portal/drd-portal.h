@@ -63,6 +63,7 @@ gboolean    drd_portal_listen (DrdPortal   *self,
 guint       drd_portal_get_port (DrdPortal *self);
 /* "http://ADDR:PORT/" of the listening socket. */
 char       *drd_portal_get_url (DrdPortal *self);
+/* Closes the socket and every connection; final (no listen afterwards). */
 void        drd_portal_stop (DrdPortal *self);
 
 /* Splits "ADDR:PORT" / "[V6]:PORT" / "ADDR" (port 8088). */
