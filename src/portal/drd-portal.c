@@ -45,6 +45,10 @@ struct _DrdPortal
   guint               poll_id;
   gboolean            polling;
   gboolean            filling_tokens;
+  DrdTokenIndex      *index;          /* NULL until loaded (answers then use the database) */
+  guint64             index_epoch;
+  gboolean            index_loading;
+  gboolean            use_index;
 
   /* settings */
   double              rate;
@@ -711,6 +715,24 @@ answer_done_cb (GObject      *source,
   pending_finish (p);
 }
 
+/* Answers go to the store's group-committed writer; a token the
+ * in-memory index knows skips the reader round trip for the lookup. */
+static void
+submit_answer (DrdPortal  *self,
+               Pending    *p,
+               DrdAnswer   answer,
+               DrdChannel  channel)
+{
+  gint64 customer_id = 0;
+
+  if (self->use_index && drd_token_index_lookup (self->index, self->secret, p->token, &customer_id))
+    drd_store_portal_answer_customer_async (self->store, customer_id, p->event_id, answer, channel,
+                                            drd_store_now (), self->cancellable, answer_done_cb, p);
+  else
+    drd_store_portal_answer_async (self->store, p->token, p->event_id, answer, channel,
+                                   drd_store_now (), self->cancellable, answer_done_cb, p);
+}
+
 static gboolean
 content_type_is (SoupServerMessage *msg,
                  const char        *wanted)
@@ -762,8 +784,7 @@ handle_form_post (DrdPortal         *self,
 
   p = pending_new (self, msg, token, path, ROUTE_PAGE);
   p->event_id = event_id;
-  drd_store_portal_answer_async (self->store, token, event_id, answer, DRD_CHANNEL_PORTAL,
-                                 drd_store_now (), self->cancellable, answer_done_cb, p);
+  submit_answer (self, p, answer, DRD_CHANNEL_PORTAL);
 }
 
 static void
@@ -824,8 +845,7 @@ handle_api_answer (DrdPortal         *self,
 
   p = pending_new (self, msg, token, path, ROUTE_ANSWERS);
   p->event_id = event_id;
-  drd_store_portal_answer_async (self->store, token, event_id, answer, DRD_CHANNEL_API,
-                                 drd_store_now (), self->cancellable, answer_done_cb, p);
+  submit_answer (self, p, answer, DRD_CHANNEL_API);
 }
 
 /* ------------------------------------------------------------------ */
@@ -942,6 +962,72 @@ tokens_done_cb (GObject      *source,
   g_object_unref (self);
 }
 
+typedef struct {
+  guint64        epoch;       /* in: the installed index's epoch; out: the new one */
+  gboolean       have_index;
+  DrdTokenIndex *index;       /* out: a fresh index, or NULL when still current */
+} IndexCheck;
+
+static void
+index_check_free (gpointer data)
+{
+  IndexCheck *c = data;
+
+  drd_token_index_free (c->index);
+  g_free (c);
+}
+
+static void
+index_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  IndexCheck *c = task_data;
+  GError *error = NULL;
+  guint64 epoch = 0;
+
+  if (!drd_store_portal_get_token_epoch (source, &epoch, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!c->have_index || epoch != c->epoch)
+    {
+      c->index = drd_store_portal_load_token_index (source, &c->epoch, &error);
+      if (c->index == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+index_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DrdPortal *self = user_data;
+  IndexCheck *c = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->index_loading = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("portal: cannot load the token index: %s", error->message);
+    }
+  else if (c->index != NULL)
+    {
+      drd_token_index_free (self->index);
+      self->index = g_steal_pointer (&c->index);
+      self->index_epoch = c->epoch;
+    }
+  g_object_unref (self);
+}
+
 /* Every poll interval: look for event changes (for live pages) and give
  * customers imported meanwhile their link hashes (cheap when none is
  * missing: the UNIQUE index finds NULL hashes directly). */
@@ -964,6 +1050,18 @@ poll_cb (gpointer user_data)
     }
   if (self->streams->len > 0 && ++tick % MAX (1, STREAM_PING_SECONDS * 1000 / self->poll_ms) == 0)
     broadcast (self, ": ping\n\n");
+  if (self->use_index && self->secret != NULL && !self->index_loading)
+    {
+      g_autoptr(GTask) task = g_task_new (self->store, self->cancellable, index_done_cb,
+                                          g_object_ref (self));
+      IndexCheck *c = g_new0 (IndexCheck, 1);
+
+      c->epoch = self->index_epoch;
+      c->have_index = self->index != NULL;
+      self->index_loading = TRUE;
+      g_task_set_task_data (task, c, index_check_free);
+      g_task_run_in_thread (task, index_thread);
+    }
   if (self->secret != NULL && !self->filling_tokens)
     {
       self->filling_tokens = TRUE;
@@ -1075,6 +1173,7 @@ drd_portal_finalize (GObject *object)
   DrdPortal *self = DRD_PORTAL (object);
 
   g_clear_pointer (&self->secret, g_bytes_unref);
+  g_clear_pointer (&self->index, drd_token_index_free);
   g_clear_pointer (&self->rate_limit, drd_portal_rate_limit_free);
   g_clear_pointer (&self->receiving, g_hash_table_unref);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
@@ -1101,6 +1200,7 @@ drd_portal_init (DrdPortal *self)
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
   self->max_streams = DEFAULT_MAX_STREAMS;
   self->poll_ms = DEFAULT_POLL_MS;
+  self->use_index = TRUE;
   self->rate_limit = drd_portal_rate_limit_new (self->rate, self->burst, RATE_SLOTS);
   self->receiving = g_hash_table_new (NULL, NULL);
   self->streams = g_ptr_array_new ();
@@ -1147,6 +1247,23 @@ drd_portal_set_max_event_streams (DrdPortal *self,
 {
   g_return_if_fail (DRD_IS_PORTAL (self));
   self->max_streams = max_streams;
+}
+
+void
+drd_portal_set_token_index (DrdPortal *self,
+                            gboolean   enabled)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->use_index = enabled;
+  if (!enabled)
+    g_clear_pointer (&self->index, drd_token_index_free);
+}
+
+gboolean
+drd_portal_get_token_index_ready (DrdPortal *self)
+{
+  g_return_val_if_fail (DRD_IS_PORTAL (self), FALSE);
+  return self->index != NULL;
 }
 
 void

@@ -53,6 +53,15 @@ void        drd_portal_set_max_event_streams (DrdPortal *self,
 void        drd_portal_set_poll_interval (DrdPortal *self,
                                           guint      milliseconds);
 
+/* The in-memory token index for answers (default on; see
+ * store/drd-store-portal.h): loaded in the background after listen and
+ * reloaded when links are added or rotated, so a rotated link stops
+ * working within one poll interval. Off: every answer looks its token up
+ * in the database. */
+void        drd_portal_set_token_index (DrdPortal *self,
+                                        gboolean   enabled);
+gboolean    drd_portal_get_token_index_ready (DrdPortal *self);
+
 /* Binds @address:@port (port 0 picks a free one) with a backlog of 1024
  * and starts accepting in the thread-default main context. Fails with
  * G_IO_ERROR_ADDRESS_IN_USE when the port is taken. */

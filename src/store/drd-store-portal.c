@@ -225,6 +225,47 @@ secret_id (GBytes *secret)
 }
 
 /* ------------------------------------------------------------------ */
+/* Token epoch                                                        */
+
+#define TOKEN_EPOCH_KEY "portal.token_epoch"
+
+static gboolean
+bump_token_epoch (sqlite3  *db,
+                  GError  **error)
+{
+  sqlite3_stmt *stmt = drd_store_prepare (db,
+    "INSERT INTO settings (key, value) VALUES (?1, '1') "
+    "ON CONFLICT (key) DO UPDATE SET value = CAST (CAST (value AS INTEGER) + 1 AS TEXT)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, TOKEN_EPOCH_KEY, -1, SQLITE_STATIC);
+  return drd_store_step_done (db, stmt, "bump portal.token_epoch", error);
+}
+
+static gboolean
+read_token_epoch (sqlite3  *db,
+                  guint64  *out,
+                  GError  **error)
+{
+  sqlite3_stmt *stmt = drd_store_prepare (db, "SELECT CAST (value AS INTEGER) FROM settings "
+                                              "WHERE key = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, TOKEN_EPOCH_KEY, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = (guint64) sqlite3_column_int64 (stmt, 0);
+  else if (rc == SQLITE_DONE)
+    *out = 0;
+  else
+    return drd_store_set_sqlite_error (error, db, "read portal.token_epoch");
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Filling token hashes                                               */
 
 typedef struct {
@@ -322,6 +363,9 @@ fill_write_run (sqlite3  *db,
         return FALSE;
       op->n_updated += sqlite3_changes (db);
     }
+
+  if ((op->n_updated > 0 || op->all) && !bump_token_epoch (db, error))
+    return FALSE;
 
   stmt = drd_store_prepare (db, "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
@@ -460,7 +504,8 @@ rotate_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 2, generation);
   sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, op->now);
-  if (!drd_store_step_done (db, stmt, "rotate link token", error))
+  if (!drd_store_step_done (db, stmt, "rotate link token", error) ||
+      !bump_token_epoch (db, error))
     return FALSE;
 
   detail = g_strdup_printf ("{\"generation\":%" G_GINT64_FORMAT "}", generation);
@@ -492,6 +537,194 @@ drd_store_portal_rotate_token (DrdStore   *store,
       return NULL;
     }
   return op.token;
+}
+
+/* ------------------------------------------------------------------ */
+/* Token index                                                        */
+
+typedef struct {
+  guint64 key;          /* first 8 bytes of SHA-256 (token); 0 = empty slot */
+  gint64  customer_id;
+  gint64  generation;
+} IndexSlot;
+
+struct _DrdTokenIndex {
+  IndexSlot *slots;
+  gsize      mask;      /* n_slots - 1, a power of two minus one */
+  guint      size;
+};
+
+static guint64
+key_from_hex (const char *hex)
+{
+  guint64 k = 0;
+
+  for (int i = 0; i < 16; i++)
+    {
+      int v = g_ascii_xdigit_value (hex[i]);
+
+      if (v < 0)
+        return 0;
+      k = (k << 4) | (guint64) v;
+    }
+  return k ? k : 1;
+}
+
+static void
+index_insert (DrdTokenIndex *index,
+              guint64        key,
+              gint64         customer_id,
+              gint64         generation)
+{
+  gsize i = (gsize) (key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) >> 17) & index->mask;
+
+  while (index->slots[i].key != 0)
+    i = (i + 1) & index->mask;
+  index->slots[i].key = key;
+  index->slots[i].customer_id = customer_id;
+  index->slots[i].generation = generation;
+  index->size++;
+}
+
+typedef struct {
+  DrdTokenIndex *index;
+  guint64        epoch;
+} IndexOp;
+
+static gboolean
+index_run (sqlite3  *db,
+           gpointer  data,
+           GError  **error)
+{
+  IndexOp *op = data;
+  sqlite3_stmt *stmt;
+  gint64 n = 0;
+  gsize n_slots = 1024;
+  int rc;
+
+  if (!read_token_epoch (db, &op->epoch, error))
+    return FALSE;
+  stmt = drd_store_prepare (db, "SELECT count(*) FROM customers WHERE token_hash IS NOT NULL",
+                            error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "count link hashes");
+  n = sqlite3_column_int64 (stmt, 0);
+  while (n_slots < (gsize) n * 2)
+    n_slots *= 2;
+
+  op->index = g_new0 (DrdTokenIndex, 1);
+  op->index->slots = g_new0 (IndexSlot, n_slots);
+  op->index->mask = n_slots - 1;
+
+  stmt = drd_store_prepare (db, "SELECT id, token_generation, token_hash FROM customers "
+                                "WHERE token_hash IS NOT NULL", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *hex = (const char *) sqlite3_column_text (stmt, 2);
+
+      if (op->index->size * 2 >= n_slots || hex == NULL || strlen (hex) < 16)
+        continue;   /* grew meanwhile, or not a hash: left to the database path */
+      index_insert (op->index, key_from_hex (hex), sqlite3_column_int64 (stmt, 0),
+                    sqlite3_column_int64 (stmt, 1));
+    }
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "load link hashes");
+  return TRUE;
+}
+
+DrdTokenIndex *
+drd_store_portal_load_token_index (DrdStore *store,
+                                   guint64  *out_epoch,
+                                   GError  **error)
+{
+  IndexOp op = { NULL, 0 };
+
+  if (!drd_store_read (store, index_run, &op, error))
+    {
+      drd_token_index_free (op.index);
+      return NULL;
+    }
+  if (out_epoch != NULL)
+    *out_epoch = op.epoch;
+  return op.index;
+}
+
+static gboolean
+epoch_run (sqlite3  *db,
+           gpointer  data,
+           GError  **error)
+{
+  return read_token_epoch (db, data, error);
+}
+
+gboolean
+drd_store_portal_get_token_epoch (DrdStore *store,
+                                  guint64  *out_epoch,
+                                  GError  **error)
+{
+  return drd_store_read (store, epoch_run, out_epoch, error);
+}
+
+gboolean
+drd_token_index_lookup (DrdTokenIndex *index,
+                        GBytes        *secret,
+                        const char    *token,
+                        gint64        *out_customer_id)
+{
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  g_autoptr(GChecksum) sum = NULL;
+  guint64 key = 0;
+  gsize i;
+
+  if (index == NULL || !drd_link_token_is_well_formed (token))
+    return FALSE;
+  sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (sum, (const guchar *) token, DRD_LINK_TOKEN_LEN);
+  g_checksum_get_digest (sum, digest, &len);
+  for (int b = 0; b < 8; b++)
+    key = (key << 8) | digest[b];
+  if (key == 0)
+    key = 1;
+
+  for (i = (gsize) (key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) >> 17) & index->mask;
+       index->slots[i].key != 0;
+       i = (i + 1) & index->mask)
+    {
+      g_autofree char *expected = NULL;
+
+      if (index->slots[i].key != key)
+        continue;
+      /* Only a token the secret really issued for this customer and
+       * generation counts. */
+      expected = drd_link_token_derive (secret, index->slots[i].customer_id,
+                                        index->slots[i].generation);
+      if (drd_link_hash_equal (expected, token))
+        {
+          *out_customer_id = index->slots[i].customer_id;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+guint
+drd_token_index_get_size (DrdTokenIndex *index)
+{
+  return index ? index->size : 0;
+}
+
+void
+drd_token_index_free (DrdTokenIndex *index)
+{
+  if (index == NULL)
+    return;
+  g_free (index->slots);
+  g_free (index);
 }
 
 /* ------------------------------------------------------------------ */
@@ -817,6 +1050,33 @@ drd_store_portal_answer_async (DrdStore            *store,
   lookup = g_task_new (store, cancellable, answer_looked_up_cb, task);
   g_task_set_task_data (lookup, op, NULL);
   drd_store_read_in_task (store, lookup, answer_lookup_run);
+}
+
+void
+drd_store_portal_answer_customer_async (DrdStore            *store,
+                                        gint64               customer_id,
+                                        gint64               event_id,
+                                        DrdAnswer            answer,
+                                        DrdChannel           channel,
+                                        gint64               now,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task = g_task_new (store, cancellable, callback, user_data);
+  AnswerOp *op = g_new0 (AnswerOp, 1);
+
+  op->event_id = event_id;
+  op->customer_id = customer_id;
+  op->answer = answer;
+  op->channel = channel;
+  op->now = now;
+  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  g_task_set_source_tag (task, drd_store_portal_answer_async);
+  g_task_set_task_data (task, op, answer_op_free);
+  drd_store_record_answer_async (store, event_id, customer_id, answer, channel,
+                                 channel == DRD_CHANNEL_API ? "api" : "portal", now, cancellable,
+                                 answer_recorded_cb, task);
 }
 
 DrdPortalEvent *

@@ -90,6 +90,34 @@ char    *drd_store_portal_rotate_token (DrdStore   *store,
                                         const char *actor,
                                         GError    **error);
 
+/* ---- in-memory token index (the portal's answer fast path) ---- */
+
+/* Maps link tokens to customers without a database round trip: built
+ * from customers.token_hash on a reader; a hit is only trusted after the
+ * token was re-derived from the secret for that customer and generation
+ * and compared in constant time. The index is as fresh as its "epoch"
+ * (setting portal.token_epoch, bumped by every fill and rotation in the
+ * same transaction): the portal reloads it when the epoch moves, so a
+ * rotated link stops working within the portal's poll interval. A miss
+ * falls back to the database. About 24 bytes × 2 per customer. */
+typedef struct _DrdTokenIndex DrdTokenIndex;
+
+DrdTokenIndex *drd_store_portal_load_token_index (DrdStore *store,
+                                                  guint64  *out_epoch,
+                                                  GError  **error);
+gboolean       drd_store_portal_get_token_epoch (DrdStore *store,
+                                                 guint64  *out_epoch,
+                                                 GError  **error);
+/* TRUE with the customer when @token is the current link of a customer
+ * in the index. */
+gboolean       drd_token_index_lookup (DrdTokenIndex *index,
+                                       GBytes        *secret,
+                                       const char    *token,
+                                       gint64        *out_customer_id);
+guint          drd_token_index_get_size (DrdTokenIndex *index);
+void           drd_token_index_free (DrdTokenIndex *index);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdTokenIndex, drd_token_index_free)
+
 /* ---- the portal's reads and writes ---- */
 
 typedef struct {
@@ -155,6 +183,17 @@ void     drd_store_portal_answer_async (DrdStore            *store,
 DrdPortalEvent *drd_store_portal_answer_finish (DrdStore      *store,
                                                 GAsyncResult  *result,
                                                 GError       **error);
+/* The same for a customer already identified (token index hit); finish
+ * with drd_store_portal_answer_finish(). */
+void     drd_store_portal_answer_customer_async (DrdStore            *store,
+                                                 gint64               customer_id,
+                                                 gint64               event_id,
+                                                 DrdAnswer            answer,
+                                                 DrdChannel           channel,
+                                                 gint64               now,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
 
 /* A short string that changes whenever an event is created, changes
  * status or window (what the live page must react to). Reader. */

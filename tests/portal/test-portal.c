@@ -956,6 +956,126 @@ test_many_answers_grouped (Fixture *f, gconstpointer data)
 }
 
 static void
+wait_index (Fixture *f)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!drd_portal_get_token_index_ready (f->portal) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_true (drd_portal_get_token_index_ready (f->portal));
+}
+
+static Reply *
+api_answer (Fixture    *f,
+            const char *token,
+            gint64      event_id,
+            gint64      customer_id,
+            const char *answer)
+{
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autofree char *json = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"answer\": \"%s\"}",
+                                           event_id, answer);
+
+  return http_watch (f, event_id, customer_id, "POST", "/api/v1/answers", "application/json",
+                     json, "Authorization", auth, NULL);
+}
+
+static void
+test_token_index (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rotated = NULL;
+  g_autofree char *bogus = g_strnfill (DRD_LINK_TOKEN_LEN, 'C');
+  gint64 end;
+
+  {
+    /* The index itself: hits only for current tokens with the right secret. */
+    guint64 epoch = 0;
+    gint64 cid = 0;
+    guint8 other_key[DRD_LINK_SECRET_LEN] = { 0 };
+    g_autoptr(GBytes) other = g_bytes_new (other_key, sizeof other_key);
+    g_autoptr(DrdTokenIndex) index = drd_store_portal_load_token_index (f->store, &epoch, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (drd_token_index_get_size (index), ==, 3);
+    g_assert_cmpuint (epoch, >, 0);
+    g_assert_true (drd_token_index_lookup (index, f->secret, f->token_c, &cid));
+    g_assert_cmpint (cid, ==, 3);
+    g_assert_false (drd_token_index_lookup (index, other, f->token_c, &cid));
+    g_assert_false (drd_token_index_lookup (index, f->secret, bogus, &cid));
+    g_assert_false (drd_token_index_lookup (index, f->secret, "short", &cid));
+  }
+
+  wait_index (f);
+  {
+    /* Fast path: durable, audited, and still only for the customer's own events. */
+    g_autoptr(Reply) r = api_answer (f, f->token_a, f->ev_open, 1, "accept");
+    g_autoptr(Reply) other = api_answer (f, f->token_a, f->ev_other, 3, "accept");
+    g_autoptr(Reply) closed = api_answer (f, f->token_a, f->ev_late, 1, "accept");
+    g_autoptr(Reply) unknown = api_answer (f, bogus, f->ev_open, 1, "deny");
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpint (r->db_answer, ==, DRD_ANSWER_ACCEPT);
+    g_assert_cmpuint (other->status, ==, 404);
+    g_assert_cmpuint (closed->status, ==, 409);
+    g_assert_cmpuint (unknown->status, ==, 404);
+    g_assert_cmpint (db_answer (f, f->ev_open, 1), ==, DRD_ANSWER_ACCEPT);
+  }
+
+  /* Rotation: the index is reloaded within the poll interval (100 ms
+   * here); then the old link answers nothing and the new one works. */
+  rotated = drd_store_portal_rotate_token (f->store, f->secret, 1, "test", &error);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  {
+    g_autoptr(Reply) old = api_answer (f, f->token_a, f->ev_open, 1, "deny");
+    g_autoptr(Reply) cur = api_answer (f, rotated, f->ev_open, 1, "deny");
+
+    g_assert_cmpuint (old->status, ==, 404);
+    g_assert_cmpuint (cur->status, ==, 200);
+    g_assert_cmpint (cur->db_answer, ==, DRD_ANSWER_DENY);
+  }
+
+  /* A customer imported while serving gets a link hash and an index entry. */
+  {
+    g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_customer_free);
+    g_autoptr(DrdStoreImportResult) res = NULL;
+    g_autofree char *token4 = drd_link_token_derive (f->secret, 4, 0);
+    g_autoptr(Reply) page = NULL;
+
+    g_ptr_array_add (more, customer (4, "New Co", "main"));
+    res = drd_store_import_customers (f->store, more, "test", drd_store_now (), &error);
+    g_assert_no_error (error);
+    end = g_get_monotonic_time () + G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+    {
+      g_autofree char *path = page_path (token4, "");
+      page = http (f, "GET", path, NULL, NULL, NULL);
+      g_assert_cmpuint (page->status, ==, 200);
+      g_assert_nonnull (strstr (page->body, "New Co"));
+    }
+  }
+}
+
+static void
+test_without_index (Fixture *f, gconstpointer data)
+{
+  drd_portal_set_token_index (f->portal, FALSE);
+  g_assert_false (drd_portal_get_token_index_ready (f->portal));
+  {
+    g_autoptr(Reply) r = api_answer (f, f->token_b, f->ev_open, 2, "deny");
+    g_autoptr(Reply) other = api_answer (f, f->token_b, f->ev_other, 3, "deny");
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpint (r->db_answer, ==, DRD_ANSWER_DENY);
+    g_assert_cmpuint (other->status, ==, 404);
+  }
+}
+
+static void
 test_client_gone_while_paused (Fixture *f, gconstpointer data)
 {
   /* The client hangs up while its answer waits for the writer: the answer
@@ -1016,6 +1136,8 @@ main (int argc, char **argv)
   ADD ("event-stream", test_event_stream);
   ADD ("answers-durable-sequence", test_many_answers_grouped);
   ADD ("client-gone-while-paused", test_client_gone_while_paused);
+  ADD ("token-index-fast-path", test_token_index);
+  ADD ("answers-without-token-index", test_without_index);
 #undef ADD
 
   return g_test_run ();
