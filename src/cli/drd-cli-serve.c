@@ -28,6 +28,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   double rate = 20, burst = 40;
   gint timeout = 10;
   gboolean no_notifier = FALSE;
+  gboolean no_index = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8088; port 0 picks a free one)"),
@@ -45,6 +46,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
       N_("Seconds a client has to send a whole request (default 10)"), "S" },
     { "no-notifier", 0, 0, G_OPTION_ARG_NONE, &no_notifier,
       N_("Do not send webhook notifications"), NULL },
+    { "no-token-index", 0, 0, G_OPTION_ARG_NONE, &no_index,
+      N_("Look every answer's link up in the database (no in-memory index)"), NULL },
     { NULL }
   };
   g_autoptr(DrdStore) store = NULL;
@@ -87,6 +90,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   portal = drd_portal_new (store, secret);
   drd_portal_set_rate_limit (portal, rate, burst);
   drd_portal_set_request_timeout (portal, (guint) timeout);
+  drd_portal_set_token_index (portal, !no_index);
   if (!drd_portal_listen (portal, address, port, &error))
     return drd_cli_fail_error (NULL, error);
 
