@@ -91,11 +91,12 @@ add_security_headers (SoupServerMessage *msg)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
 
-  soup_message_headers_replace (h, "Content-Security-Policy", CSP);
-  soup_message_headers_replace (h, "Referrer-Policy", "no-referrer");
-  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (h, "Cache-Control", "no-store");
-  soup_message_headers_replace (h, "X-Frame-Options", "DENY");
+  /* Appended once, when the request starts (nothing sets them later). */
+  soup_message_headers_append (h, "Content-Security-Policy", CSP);
+  soup_message_headers_append (h, "Referrer-Policy", "no-referrer");
+  soup_message_headers_append (h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_append (h, "Cache-Control", "no-store");
+  soup_message_headers_append (h, "X-Frame-Options", "DENY");
 }
 
 /* libsoup 3.2 has no phrase for 429. */
