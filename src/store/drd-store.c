@@ -622,6 +622,10 @@ run_group (DrdStore  *self,
     sqlite3_exec (conn->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 
   __atomic_add_fetch (&self->commit_count, 1, __ATOMIC_SEQ_CST);
+  /* Before any completion: whoever sees its write acknowledged must also
+   * get the "changed" that follows from it (a listener that drains its
+   * main context after the callback would otherwise race the writer). */
+  schedule_changed (self);
   for (guint i = 0; i < ops->len; i++)
     {
       WriteOp *op = g_ptr_array_index (ops, i);
@@ -630,7 +634,6 @@ run_group (DrdStore  *self,
       write_op_complete (op);
     }
   __atomic_add_fetch (&self->op_count, n_ok, __ATOMIC_SEQ_CST);
-  schedule_changed (self);
   return;
 
 rollback_all:

@@ -957,6 +957,30 @@ test_event_lifecycle (Fixture *f, gconstpointer data)
   run_clear (&r);
 }
 
+/* An event recorded after the fact (KPX ordered by phone) has already
+ * started: without --answer-deadline its answers stay open until its end,
+ * and the operator can still record answers after that. */
+static void
+test_event_backfill_deadline (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  r = RUN (f, "event", "start", "--name", "Phoned in", "--kind", "reliability",
+           "--start", "2024-07-01T14:00:00+09:00", "--end", "2024-07-01T15:00:00+09:00",
+           "--target-kw", "10");
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  r = RUN (f, "event", "list");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "2024-07-01T15:00:00+09:00,2024-07-01T15:00:00+09:00,10.000"));
+  run_clear (&r);
+  r = RUN (f, "answer", "1", "1", "deny");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, ",deny,"));
+  run_clear (&r);
+}
+
 /* Option values are bytes: Korean works whatever the locale. */
 static void
 test_event_c_locale (Fixture *f, gconstpointer data)
@@ -1415,6 +1439,7 @@ main (int argc, char **argv)
   ADD ("/cli/event/errors", test_event_errors);
   ADD ("/cli/event/overlap", test_event_overlap);
   ADD ("/cli/event/lifecycle", test_event_lifecycle);
+  ADD ("/cli/event/backfill-deadline", test_event_backfill_deadline);
   ADD ("/cli/event/warnings", test_event_warnings);
   ADD ("/cli/event/c-locale", test_event_c_locale);
   ADD ("/cli/answer", test_answer);
