@@ -9,26 +9,23 @@
 #include <errno.h>
 
 #include "cli/drd-cli-private.h"
+#include "service/drd-config.h"
 #include "store/drd-store-portal.h"
 
 int drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv);
 
-#define DEFAULT_PUBLIC_URL "http://127.0.0.1:8088"
-
+/* --base-url, else the operator's portal-public-url setting (default
+ * http://127.0.0.1:8088); without a trailing slash. */
 static char *
-link_base (DrdStore *store, const char *given)
+link_base (const char *given)
 {
-  g_autofree char *setting = NULL;
-  const char *base = given;
+  g_autoptr(DrdConfig) config = NULL;
 
-  if (base == NULL)
-    base = setting = drd_store_get_setting (store, "portal.public_url", NULL);
-  if (base == NULL || *base == '\0')
-    base = DEFAULT_PUBLIC_URL;
-  /* No trailing slash: the link appends "/r/<token>". */
-  if (g_str_has_suffix (base, "/"))
-    return g_strndup (base, strlen (base) - 1);
-  return g_strdup (base);
+  if (given != NULL)
+    return g_str_has_suffix (given, "/") ? g_strndup (given, strlen (given) - 1)
+                                         : g_strdup (given);
+  config = drd_config_new ();
+  return drd_config_dup_portal_public_url (config);
 }
 
 int
@@ -41,8 +38,8 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Write the CSV to FILE instead of stdout"), "FILE" },
     { "base-url", 0, 0, G_OPTION_ARG_STRING, &base_url,
-      N_("Public base URL of the portal (default: setting portal.public_url, "
-         "else " DEFAULT_PUBLIC_URL ")"), "URL" },
+      N_("Public base URL of the portal (default: the portal-public-url setting, "
+         "http://127.0.0.1:8088)"), "URL" },
     { "rotate", 0, 0, G_OPTION_ARG_STRING, &rotate_text,
       N_("Issue a new link for CUSTOMER_ID (the old one stops working) and print it"),
       "CUSTOMER_ID" },
@@ -92,7 +89,7 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
   secret = drd_link_secret_load_or_create (secret_path, &error);
   if (secret == NULL)
     return drd_cli_fail_error (NULL, error);
-  base = link_base (store, base_url);
+  base = link_base (base_url);
 
   if (rotate_text != NULL)
     {

@@ -7,6 +7,7 @@
 
 #include "cli/drd-cli-private.h"
 #include "portal/drd-portal.h"
+#include "service/drd-config.h"
 #include "service/drd-notifier.h"
 #include "store/drd-store-portal.h"
 
@@ -25,25 +26,29 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *listen = NULL;
   g_autofree char *kepco_url = NULL;
   g_autofree char *public_url = NULL;
-  double rate = 20, burst = 40;
-  gint timeout = 10;
+  double rate = -1, burst = -1;
+  gint timeout = -1;
   gboolean no_notifier = FALSE;
   gboolean no_index = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
-      N_("Address and port to listen on (default 127.0.0.1:8088; port 0 picks a free one)"),
+      N_("Address and port to listen on (default: the portal settings, 127.0.0.1:8088; "
+         "port 0 picks a free one)"),
       "ADDR:PORT" },
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, &kepco_url,
       N_("Base URL of the KEPCO meter-data API (for settlement)"), "URL" },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url,
       N_("Base URL customers reach the portal at, for webhook links "
-         "(default: setting portal.public_url, else this server's own address)"), "URL" },
+         "(default: the portal-public-url setting)"), "URL" },
     { "rate-limit", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
-      N_("Requests per second allowed per client address (0 = no limit; default 20)"), "N" },
+      N_("Requests per second allowed per client address (0 = no limit; "
+         "default: the portal-rate-limit setting, 20)"), "N" },
     { "rate-burst", 0, 0, G_OPTION_ARG_DOUBLE, &burst,
-      N_("Requests a client may send at once before the limit applies (default 40)"), "N" },
+      N_("Requests a client may send at once before the limit applies (default: twice the rate)"),
+      "N" },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
-      N_("Seconds a client has to send a whole request (default 10)"), "S" },
+      N_("Seconds a client has to send a whole request (default: the "
+         "portal-request-timeout setting, 10)"), "S" },
     { "no-notifier", 0, 0, G_OPTION_ARG_NONE, &no_notifier,
       N_("Do not send webhook notifications"), NULL },
     { "no-token-index", 0, 0, G_OPTION_ARG_NONE, &no_index,
@@ -56,6 +61,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   g_autoptr(DrdPortal) portal = NULL;
   g_autoptr(DrdNotifier) notifier = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(DrdConfig) config = NULL;
+  g_autofree char *default_listen = NULL;
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
   g_autofree char *secret_path = NULL;
@@ -71,8 +78,18 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
     return status;
   if (argc > 1)
     return drd_cli_usage_error ("serve", _("unexpected argument '%s'"), argv[1]);
-  if (!drd_portal_parse_listen (listen ? listen : "127.0.0.1:8088", &address, &port, &error))
+  /* Unset options come from the operator's portal settings (defaults
+   * when the settings schema is not installed). */
+  config = drd_config_new ();
+  default_listen = drd_config_dup_portal_listen (config);
+  if (!drd_portal_parse_listen (listen ? listen : default_listen, &address, &port, &error))
     return drd_cli_usage_error ("serve", "%s", error->message);
+  if (rate == -1)
+    rate = drd_config_get_portal_rate_limit (config);
+  if (burst == -1)
+    burst = MAX (2 * rate, 1);
+  if (timeout == -1)
+    timeout = (gint) drd_config_get_portal_request_timeout (config);
   if (rate < 0 || burst < 1 || timeout < 1)
     return drd_cli_usage_error ("serve", _("--rate-limit must be >= 0, --rate-burst >= 1, "
                                            "--request-timeout >= 1"));
@@ -90,6 +107,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   portal = drd_portal_new (store, secret);
   drd_portal_set_rate_limit (portal, rate, burst);
   drd_portal_set_request_timeout (portal, (guint) timeout);
+  drd_portal_set_max_body (portal, drd_config_get_portal_max_body (config));
   drd_portal_set_token_index (portal, !no_index);
   if (!drd_portal_listen (portal, address, port, &error))
     return drd_cli_fail_error (NULL, error);
@@ -99,11 +117,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   fflush (stdout);
 
   if (public_url == NULL)
-    public_url = drd_store_get_setting (store, "portal.public_url", NULL);
+    public_url = drd_config_dup_portal_public_url (config);
   if (!no_notifier)
     {
-      /* Without a configured public URL, links point at this server. */
-      notifier = drd_notifier_new (store, secret, public_url ? public_url : url);
+      notifier = drd_notifier_new (store, secret, public_url);
       drd_notifier_start (notifier);
     }
   if (kepco_url != NULL)

@@ -54,6 +54,7 @@ struct _DrdPortal
   double              rate;
   double              burst;
   guint               request_timeout;
+  gsize               max_body;
   guint               max_streams;
   guint               poll_ms;
 };
@@ -438,9 +439,10 @@ chunk_limit_cb (SoupServerMessage *msg,
                 GBytes            *chunk,
                 gpointer           user_data)
 {
+  DrdPortal *self = user_data;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
 
-  if (body->length > DRD_PORTAL_MAX_BODY)
+  if ((gsize) body->length > self->max_body)
     {
       GSocket *sock = soup_server_message_get_socket (msg);
 
@@ -512,14 +514,14 @@ early_handler (SoupServer        *server,
 
   length = soup_message_headers_get_content_length (req);
   if (soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH &&
-      length > DRD_PORTAL_MAX_BODY)
+      (guint64) length > self->max_body)
     {
+      g_autofree char *text = g_strdup_printf ("The request body is larger than %" G_GSIZE_FORMAT
+                                               " bytes.", self->max_body);
       if (is_api_path (path))
-        set_json_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
-                        "The request body is larger than 16 KiB.");
+        set_json_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", text);
       else
-        set_text (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8",
-                  "The request body is larger than 16 KiB.\n");
+        set_text (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "text/plain; charset=utf-8", text);
       /* The unread body must not be parsed as a next request. */
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
@@ -1199,6 +1201,7 @@ drd_portal_init (DrdPortal *self)
   self->rate = DEFAULT_RATE;
   self->burst = DEFAULT_BURST;
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
+  self->max_body = DRD_PORTAL_MAX_BODY;
   self->max_streams = DEFAULT_MAX_STREAMS;
   self->poll_ms = DEFAULT_POLL_MS;
   self->use_index = TRUE;
@@ -1240,6 +1243,14 @@ drd_portal_set_request_timeout (DrdPortal *self,
 {
   g_return_if_fail (DRD_IS_PORTAL (self));
   self->request_timeout = MAX (seconds, 1);
+}
+
+void
+drd_portal_set_max_body (DrdPortal *self,
+                         gsize      max_body)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->max_body = MAX (max_body, 1024);
 }
 
 void

@@ -26,6 +26,7 @@
 
 G_BEGIN_DECLS
 
+/* Default request body limit (bytes); drd_portal_set_max_body() changes it. */
 #define DRD_PORTAL_MAX_BODY (16 * 1024)
 
 #define DRD_TYPE_PORTAL (drd_portal_get_type ())
@@ -46,6 +47,9 @@ void        drd_portal_set_rate_limit (DrdPortal *self,
  * keep-alive connections. Default 10. */
 void        drd_portal_set_request_timeout (DrdPortal *self,
                                             guint      seconds);
+/* Bodies larger than this are refused with 413 (default 16 KiB). */
+void        drd_portal_set_max_body (DrdPortal *self,
+                                     gsize      max_body);
 /* Default 200. */
 void        drd_portal_set_max_event_streams (DrdPortal *self,
                                               guint      max_streams);
