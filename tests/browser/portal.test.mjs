@@ -3,7 +3,9 @@
 // driven by playwright-core; never `playwright install`). Starts
 // `drdeskctl serve` itself on a temporary database, answers like a
 // customer, checks the database with the sqlite3 CLI, and saves
-// screenshots to docs/screenshots/portal-*.png.
+// screenshots portal-*.png to $DRD_SCREENSHOT_DIR (default: the build
+// directory's screenshots/, so a test run never touches the source tree;
+// DRD_SCREENSHOT_DIR=$PWD/docs/screenshots refreshes the README's).
 //
 // Exit status 77 (skip) when the build directory, node_modules or Chromium
 // is missing.
@@ -21,7 +23,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceDir = process.env.DRD_SOURCE_DIR || path.resolve(here, '..', '..');
 const buildDir = process.env.DRD_BUILD_DIR;
 const chromiumPath = process.env.DRD_CHROMIUM || '/usr/bin/chromium';
-const shotDir = path.join(sourceDir, 'docs', 'screenshots');
+const shotDir = process.env.DRD_SCREENSHOT_DIR ||
+  path.join(buildDir || os.tmpdir(), 'screenshots');
+fs.mkdirSync(shotDir, { recursive: true });
 
 function skip(why) {
   console.log(`# SKIP ${why}`);
