@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DrdPagedModel: a GListModel over an ordered list of row ids (one gint64
+ * per row, e.g. 8 MB for a million customers) whose row objects are only
+ * made for the rows someone asks for. get_item() returns a placeholder at
+ * once and fetches its page off the main thread; when the page arrives
+ * the same objects are filled in and items_changed (pos, n, n) is emitted
+ * for those positions. Objects are cached by id and dropped when nobody
+ * but the cache holds them.
+ *
+ * A new id list either replaces everything (new query) or is diffed
+ * against the old one (live refresh) so that only the rows that really
+ * moved are reported, and scroll position and selection stay. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define DRD_PAGED_MODEL_PAGE_SIZE 64
+
+typedef enum {
+  DRD_PAGED_DIFF_ENDS = 0,     /* ids in any order: common prefix and suffix */
+  DRD_PAGED_DIFF_SORTED = 1,   /* ids ascending: exact merge diff, one change per run */
+} DrdPagedDiff;
+
+#define DRD_TYPE_PAGED_MODEL (drd_paged_model_get_type ())
+G_DECLARE_DERIVABLE_TYPE (DrdPagedModel, drd_paged_model, DRD, PAGED_MODEL, GObject)
+
+struct _DrdPagedModelClass
+{
+  GObjectClass parent_class;
+
+  GType       item_type;
+  /* A placeholder item for @id. */
+  GObject  *(*create_item)       (DrdPagedModel *self, gint64 id);
+  /* Rows (any pointer type freed by the array) for @ids, same order. */
+  void      (*fetch_rows_async)  (DrdPagedModel *self, const gint64 *ids, guint n_ids,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+  GPtrArray*(*fetch_rows_finish) (DrdPagedModel *self, GAsyncResult *result, GError **error);
+  gint64    (*row_id)            (gconstpointer row);
+  /* Copies @row into @item; returns TRUE when something visible changed. */
+  gboolean  (*update_item)       (DrdPagedModel *self, GObject *item, gconstpointer row);
+};
+
+/* @ids is taken over. With @keep_items the change is diffed (live
+ * refresh); without, everything is replaced (a new query). */
+void          drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items);
+const GArray *drd_paged_model_get_ids (DrdPagedModel *self);
+void          drd_paged_model_set_diff (DrdPagedModel *self, DrdPagedDiff diff);
+/* Position of @id (G_MAXUINT when absent). Sorted mode: binary search;
+ * otherwise only for items handed out. */
+guint         drd_paged_model_find (DrdPagedModel *self, gint64 id);
+/* Applies fresh rows (e.g. changed answers) to the cached items and emits
+ * items_changed (pos, 1, 1) for each visible row that really changed. */
+void          drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows);
+/* Re-fetches the rows of every item someone still holds (live refresh). */
+void          drd_paged_model_refresh_items (DrdPagedModel *self);
+/* Drops everything (store closed, model no longer shown). */
+void          drd_paged_model_clear (DrdPagedModel *self);
+
+/* For tests and the benchmark. */
+guint         drd_paged_model_get_n_cached (DrdPagedModel *self);
+guint         drd_paged_model_get_n_pending (DrdPagedModel *self);
+guint         drd_paged_model_get_n_fetches (DrdPagedModel *self);
+void          drd_paged_model_set_cache_limit (DrdPagedModel *self, guint limit);
+
+G_END_DECLS
