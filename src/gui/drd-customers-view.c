@@ -64,6 +64,8 @@ run_query (DrdCustomersView *self)
 {
   DrdGridQuery q = { 0 };
 
+  if (self->model == NULL)
+    return;   /* widgets still being built */
   build_query (self, &q);
   drd_customer_model_set_query (self->model, &q);
   g_free (q.search);
