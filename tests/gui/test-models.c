@@ -297,10 +297,25 @@ on_resp_changed (GListModel *model, guint pos, guint removed, guint added, GArra
   g_array_append_val (changes, c);
 }
 
+static void
+on_resp_loaded (DrdResponseModel *model, guint *n)
+{
+  (*n)++;
+}
+
+static guint n_loads;
+
 static gboolean
 resp_loaded (gpointer data)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (data)) > 0 && model_idle (data);
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (data), "loads")) < n_loads
+         && model_idle (data);
+}
+
+static void
+expect_load (DrdResponseModel *model)
+{
+  g_object_set_data (G_OBJECT (model), "loads", GUINT_TO_POINTER (n_loads));
 }
 
 static gboolean
@@ -323,6 +338,9 @@ test_responses_exact (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   event_id = drd_test_start_event (other, "responses");
+  n_loads = 0;
+  g_signal_connect (model, "loaded", G_CALLBACK (on_resp_loaded), &n_loads);
+  expect_load (model);
   drd_response_model_set_event (model, event_id, DRD_ANSWER_NONE);
   g_assert_true (drd_test_wait (resp_loaded, model, 10000));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_CUSTOMERS);
@@ -353,6 +371,7 @@ test_responses_exact (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, N_CUSTOMERS - 2);
 
   /* Unfiltered, an answer is a change of that one row in place. */
+  expect_load (model);
   drd_response_model_set_event (model, event_id, -1);
   g_assert_true (drd_test_wait (resp_loaded, model, 10000));
   g_clear_object (&item);
@@ -372,6 +391,7 @@ test_responses_exact (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c.added, ==, 1);
   g_assert_cmpint (drd_response_item_get_answer (item), ==, DRD_ANSWER_ACCEPT);
   g_signal_handlers_disconnect_by_data (model, changes);
+  g_signal_handlers_disconnect_by_data (model, &n_loads);
 }
 
 int
