@@ -110,6 +110,12 @@ drd_responses_view_dispose (GObject *object)
   DrdResponsesView *self = DRD_RESPONSES_VIEW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DRD_TYPE_RESPONSES_VIEW);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_object (&self->store);

@@ -235,11 +235,15 @@ on_events (GObject *source, GAsyncResult *result, gpointer user_data)
 
   cur = current_event (self);
   drd_overview_set_event (self->overview, cur, now);
-  if (!self->user_selected || drd_window_lookup_event (self, self->selected_event) == NULL)
+  /* Follow the current event unless the operator picked one; an event
+   * that just ended stays selected so its final answers stay in view. */
+  if (drd_window_lookup_event (self, self->selected_event) == NULL)
     {
       self->user_selected = FALSE;
       self->selected_event = cur != NULL ? cur->id : 0;
     }
+  else if (!self->user_selected && cur != NULL)
+    self->selected_event = cur->id;
   update_selection (self);
   request_counts (self, cur ? cur->id : 0, TRUE, cur && cur->id == self->selected_event);
   if (self->selected_event != 0 && (cur == NULL || cur->id != self->selected_event))
