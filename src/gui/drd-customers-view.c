@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "gui/drd-cell-factory.h"
 #include "gui/drd-column-sorter.h"
 #include "gui/drd-customer-row.h"
 #include "gui/drd-customers-view.h"
@@ -426,8 +427,14 @@ drd_customers_view_init (DrdCustomersView *self)
   cols[DRD_GRID_SORT_LAST_ANSWER] = self->col_last_answer;
   for (int i = 0; i < DRD_GRID_N_SORTS; i++)
     {
+      static const char *props[] = { "id-text", "name", "kepco-no", "resource", "registered",
+                                     "cbl", "points", "last-answer" };
+      static const float xalign[] = { 1, 0, 0, 0, 1, 0, 1, 0 };
       g_autoptr(DrdColumnSorter) sorter = drd_column_sorter_new (i);
+      g_autoptr(GtkListItemFactory) factory = drd_cell_factory_new (props[i], xalign[i]);
+
       gtk_column_view_column_set_sorter (cols[i], GTK_SORTER (sorter));
+      gtk_column_view_column_set_factory (cols[i], factory);
     }
 
   self->model = drd_customer_model_new (NULL);

@@ -3,17 +3,22 @@
 
 #include "gui/drd-live-monitor.h"
 
+/* The poll runs on a thread of its own, not on the shared GTask pool:
+ * behind a burst of page fetches a pooled poll would wait its turn and
+ * the window would notice changes late. */
 struct _DrdLiveMonitor
 {
   GObject       parent_instance;
 
   DrdStore     *store;
-  GCancellable *cancellable;
-  guint         timeout_id;
+  GMainContext *context;
+  GThread      *thread;
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      stopping;
+  guint         interval_ms;
   gulong        changed_id;
-  guint64       version;
-  gboolean      have_version;
-  gboolean      in_flight;
+  guint         pending_id;   /* idle that reports a change; main thread only */
 };
 
 enum {
@@ -24,72 +29,104 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (DrdLiveMonitor, drd_live_monitor, G_TYPE_OBJECT)
 
-static void
-poll_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  DrdStore *store = task_data;
-  GError *error = NULL;
-  guint64 *version = g_new0 (guint64, 1);
-
-  if (drd_store_get_data_version (store, version, &error))
-    g_task_return_pointer (task, version, g_free);
-  else
-    {
-      g_free (version);
-      g_task_return_error (task, error);
-    }
-}
-
-static void
-on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  DrdLiveMonitor *self = DRD_LIVE_MONITOR (source);
-  g_autoptr(GError) error = NULL;
-  g_autofree guint64 *version = g_task_propagate_pointer (G_TASK (result), &error);
-
-  self->in_flight = FALSE;
-  if (version == NULL)
-    return;
-  if (self->have_version && *version != self->version)
-    {
-      self->version = *version;
-      g_signal_emit (self, signals[CHANGED], 0);
-      return;
-    }
-  self->version = *version;
-  self->have_version = TRUE;
-}
-
 static gboolean
-on_tick (gpointer user_data)
+report_changed (gpointer user_data)
 {
   DrdLiveMonitor *self = user_data;
-  GTask *task;
 
-  if (self->in_flight)
-    return G_SOURCE_CONTINUE;   /* a slow poll is still running: never pile up */
-  self->in_flight = TRUE;
-  task = g_task_new (self, self->cancellable, on_polled, NULL);
-  g_task_set_source_tag (task, on_tick);
-  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
-  g_task_run_in_thread (task, poll_thread);
-  g_object_unref (task);
-  return G_SOURCE_CONTINUE;
+  self->pending_id = 0;
+  g_signal_emit (self, signals[CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  GWeakRef monitor;
+} Report;
+
+static gboolean
+report_from_thread (gpointer data)
+{
+  Report *r = data;
+  g_autoptr(DrdLiveMonitor) self = g_weak_ref_get (&r->monitor);
+
+  if (self != NULL && !self->stopping)
+    g_signal_emit (self, signals[CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_free (gpointer data)
+{
+  Report *r = data;
+
+  g_weak_ref_clear (&r->monitor);
+  g_free (r);
+}
+
+static gpointer
+poll_thread (gpointer data)
+{
+  DrdLiveMonitor *self = data;
+  guint64 last = 0;
+  gboolean have = FALSE;
+
+  g_mutex_lock (&self->mutex);
+  while (!self->stopping)
+    {
+      gint64 until = g_get_monotonic_time () + self->interval_ms * G_TIME_SPAN_MILLISECOND;
+      guint64 version = 0;
+      gboolean ok;
+
+      g_mutex_unlock (&self->mutex);
+      ok = drd_store_get_data_version (self->store, &version, NULL);
+      if (g_getenv ("DRD_DEBUG_LIVE"))
+        g_printerr ("%.3f poll %llu\n", g_get_monotonic_time () / 1e6, (unsigned long long) version);
+      if (ok && have && version != last)
+        {
+          Report *r = g_new0 (Report, 1);
+          GSource *source = g_idle_source_new ();
+
+          g_weak_ref_init (&r->monitor, self);
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_callback (source, report_from_thread, r, report_free);
+          g_source_attach (source, self->context);
+          g_source_unref (source);
+        }
+      if (ok)
+        {
+          last = version;
+          have = TRUE;
+        }
+      g_mutex_lock (&self->mutex);
+      while (!self->stopping && g_get_monotonic_time () < until)
+        g_cond_wait_until (&self->cond, &self->mutex, until);
+    }
+  g_mutex_unlock (&self->mutex);
+  return NULL;
 }
 
 static void
 on_store_changed (DrdStore *store, DrdLiveMonitor *self)
 {
-  g_signal_emit (self, signals[CHANGED], 0);
+  /* This process's own commits: report at once (coalesced). */
+  if (self->pending_id == 0)
+    self->pending_id = g_idle_add (report_changed, self);
 }
 
 void
 drd_live_monitor_stop (DrdLiveMonitor *self)
 {
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_return_if_fail (DRD_IS_LIVE_MONITOR (self));
+
+  g_mutex_lock (&self->mutex);
+  self->stopping = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
   if (self->changed_id != 0)
     g_clear_signal_handler (&self->changed_id, self->store);
-  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->pending_id, g_source_remove);
 }
 
 static void
@@ -100,14 +137,27 @@ drd_live_monitor_dispose (GObject *object)
   if (self->store != NULL)
     drd_live_monitor_stop (self);
   g_clear_object (&self->store);
-  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (drd_live_monitor_parent_class)->dispose (object);
+}
+
+static void
+drd_live_monitor_finalize (GObject *object)
+{
+  DrdLiveMonitor *self = DRD_LIVE_MONITOR (object);
+
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (drd_live_monitor_parent_class)->finalize (object);
 }
 
 static void
 drd_live_monitor_class_init (DrdLiveMonitorClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = drd_live_monitor_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = drd_live_monitor_dispose;
+  object_class->finalize = drd_live_monitor_finalize;
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -115,7 +165,8 @@ drd_live_monitor_class_init (DrdLiveMonitorClass *klass)
 static void
 drd_live_monitor_init (DrdLiveMonitor *self)
 {
-  self->cancellable = g_cancellable_new ();
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
 }
 
 DrdLiveMonitor *
@@ -124,8 +175,9 @@ drd_live_monitor_new (DrdStore *store, guint interval_ms)
   DrdLiveMonitor *self = g_object_new (DRD_TYPE_LIVE_MONITOR, NULL);
 
   self->store = g_object_ref (store);
+  self->interval_ms = interval_ms;
+  self->context = g_main_context_ref_thread_default ();
   self->changed_id = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
-  self->timeout_id = g_timeout_add (interval_ms, on_tick, self);
-  on_tick (self);
+  self->thread = g_thread_new ("drd-live-monitor", poll_thread, self);
   return self;
 }

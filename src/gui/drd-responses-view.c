@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "gui/drd-cell-factory.h"
 #include "gui/drd-gui-util.h"
 #include "gui/drd-response-item.h"
 #include "gui/drd-responses-view.h"
@@ -143,7 +144,20 @@ drd_responses_view_class_init (DrdResponsesViewClass *klass)
 static void
 drd_responses_view_init (DrdResponsesView *self)
 {
+  static const char *props[] = { "customer-id-text", "name", "kepco-no", "answer", "answered-at",
+                                 "channel", "outcome", "reduction", "points" };
+  static const float xalign[] = { 1, 0, 0, 0, 0, 0, 0, 1, 1 };
+  GListModel *columns;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  columns = gtk_column_view_get_columns (self->column_view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns) && i < G_N_ELEMENTS (props); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) col = g_list_model_get_item (columns, i);
+      g_autoptr(GtkListItemFactory) factory = drd_cell_factory_new (props[i], xalign[i]);
+
+      gtk_column_view_column_set_factory (col, factory);
+    }
   self->model = drd_response_model_new (NULL);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
