@@ -79,8 +79,6 @@ poll_thread (gpointer data)
 
       g_mutex_unlock (&self->mutex);
       ok = drd_store_get_data_version (self->store, &version, NULL);
-      if (g_getenv ("DRD_DEBUG_LIVE"))
-        g_printerr ("%.3f poll %llu\n", g_get_monotonic_time () / 1e6, (unsigned long long) version);
       if (ok && have && version != last)
         {
           Report *r = g_new0 (Report, 1);

@@ -156,8 +156,6 @@ on_counts (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (drd_store_get_response_counts_finish (DRD_STORE (source), result, &counts, &error))
     {
-      if (g_getenv ("DRD_DEBUG_LIVE"))
-        g_printerr ("%.3f counts %d/%d/%d\n", g_get_monotonic_time () / 1e6, (int) counts.n_accept, (int) counts.n_deny, (int) counts.n_none);
       if (req->for_overview && drd_overview_get_event_id (self->overview) == req->event_id)
         drd_overview_set_counts (self->overview, &counts);
       if (req->for_responses && self->selected_event == req->event_id)
@@ -262,8 +260,6 @@ on_events (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 reload (DrdWindow *self)
 {
-  if (g_getenv ("DRD_DEBUG_LIVE"))
-    g_printerr ("%.3f reload loading=%d\n", g_get_monotonic_time () / 1e6, self->loading_events);
   if (self->store == NULL)
     return;
   if (self->loading_events)
