@@ -572,5 +572,8 @@ drd_start_dialog_new (GtkWindow *parent, DrdStore *store)
                                       g_object_ref (self));
     }
   revalidate (self);
+  /* Typing replaces the suggested name at once. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->name_entry), 0, -1);
   return self;
 }
