@@ -37,7 +37,18 @@ drd_gui_init (void)
       if (g_getenv ("DRD_LOCALEDIR") != NULL)
         localedir = g_getenv ("DRD_LOCALEDIR");
       else if (!g_file_test (probe, G_FILE_TEST_EXISTS))
-        localedir = BUILD_LOCALEDIR;
+        {
+          /* meson's i18n puts build/po/<lang>/LC_MESSAGES/drdesk.mo */
+          static char *build_dir;
+          g_autofree char *in_locale = g_build_filename (BUILD_LOCALEDIR, "ko", "LC_MESSAGES",
+                                                         "drdesk.mo", NULL);
+
+          if (g_file_test (in_locale, G_FILE_TEST_EXISTS))
+            build_dir = g_strdup (BUILD_LOCALEDIR);
+          else
+            build_dir = g_path_get_dirname (BUILD_LOCALEDIR);
+          localedir = build_dir;
+        }
       bindtextdomain (GETTEXT_PACKAGE, localedir);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_resources_register (drd_gui_get_resource ());
