@@ -23,7 +23,7 @@ struct _DrdStartDialog
   GtkSpinButton *target_spin;
   GtkEntry      *deadline_date;
   GtkDropDown   *deadline_time;
-  GtkBox        *resources_box;
+  GtkFlowBox    *resources_box;
   GtkCheckButton *all_resources;
   GtkWidget     *warnings_box;
   GtkLabel      *warnings_label;
@@ -324,7 +324,7 @@ on_resources (GObject *source, GAsyncResult *result, gpointer user_data)
 
       gtk_widget_set_sensitive (check, !gtk_check_button_get_active (self->all_resources));
       g_signal_connect (check, "toggled", G_CALLBACK (on_resource_toggled), self);
-      gtk_box_append (self->resources_box, check);
+      gtk_flow_box_insert (self->resources_box, check, -1);
       g_ptr_array_add (self->resource_checks, check);
     }
   update_summary (self);

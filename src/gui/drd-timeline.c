@@ -419,11 +419,22 @@ drd_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
       gsk_rounded_rect_init_from_rect (&rr, &GRAPHENE_RECT_INIT (x0, y0, x1 - x0,
                                                                    DRD_TIMELINE_LANE_HEIGHT), 4);
-      gtk_snapshot_push_rounded_clip (snapshot, &rr);
-      gtk_snapshot_append_color (snapshot, &color, &rr.bounds);
       label = g_strdup_printf ("%s · %s", ev->name, drd_gui_status_label (ev->status));
-      append_text (widget, snapshot, label, MAX (x0, 0) + 6, y0 + 6, &text_color);
-      gtk_snapshot_pop (snapshot);
+      {
+        g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, label);
+        int tw, th;
+
+        pango_layout_get_pixel_size (layout, &tw, &th);
+        gtk_snapshot_push_rounded_clip (snapshot, &rr);
+        gtk_snapshot_append_color (snapshot, &color, &rr.bounds);
+        if (tw + 12 <= x1 - MAX (x0, 0))
+          append_text (widget, snapshot, label, MAX (x0, 0) + 6, y0 + 6, &text_color);
+        gtk_snapshot_pop (snapshot);
+        /* Too narrow for its name (a short event at week or month zoom):
+         * the name goes right of the bar. */
+        if (tw + 12 > x1 - MAX (x0, 0))
+          append_text (widget, snapshot, label, x1 + 4, y0 + 6, &fg);
+      }
       gtk_snapshot_append_border (snapshot, &rr, (float[4]) { bw, bw, bw, bw },
                                   (GdkRGBA[4]) { border, border, border, border });
     }
