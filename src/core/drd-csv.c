@@ -8,6 +8,34 @@
 
 G_DEFINE_QUARK (drd-csv-error-quark, drd_csv_error)
 
+/* g_string_append_len() goes through the general g_string_insert_len();
+ * for the exports of a million rows the common case (room left) is a
+ * plain memcpy. */
+static inline void
+fast_append (GString *s, const char *p, gsize n)
+{
+  if (G_UNLIKELY (s->len + n >= s->allocated_len))
+    {
+      g_string_append_len (s, p, (gssize) n);
+      return;
+    }
+  memcpy (s->str + s->len, p, n);
+  s->len += n;
+  s->str[s->len] = '\0';
+}
+
+static inline void
+fast_append_c (GString *s, char c)
+{
+  if (G_UNLIKELY (s->len + 1 >= s->allocated_len))
+    {
+      g_string_append_c (s, c);
+      return;
+    }
+  s->str[s->len++] = c;
+  s->str[s->len] = '\0';
+}
+
 struct _DrdCsvReader
 {
   const char *data;       /* borrowed */
@@ -19,9 +47,11 @@ struct _DrdCsvReader
   gboolean    fatal;
 
   GString    *buf;        /* fields of the current record, NUL-separated */
-  GArray     *offsets;    /* guint: start of each field in buf */
-  GArray     *lens;       /* gsize */
-  GPtrArray  *fields;     /* const char * into buf, rebuilt per record */
+  gsize      *offsets;    /* start of each field in buf */
+  gsize      *lens;
+  const char **fields;    /* into buf, rebuilt per record */
+  guint       n_fields;
+  guint       capacity;
 };
 
 DrdCsvReader *
@@ -41,9 +71,10 @@ drd_csv_reader_new (const char *data, gssize len)
   if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     r->pos += 3;
   r->buf = g_string_sized_new (256);
-  r->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
-  r->lens = g_array_new (FALSE, FALSE, sizeof (gsize));
-  r->fields = g_ptr_array_new ();
+  r->capacity = 16;
+  r->offsets = g_new (gsize, r->capacity);
+  r->lens = g_new (gsize, r->capacity);
+  r->fields = g_new (const char *, r->capacity);
   return r;
 }
 
@@ -53,27 +84,38 @@ drd_csv_reader_free (DrdCsvReader *reader)
   if (reader == NULL)
     return;
   g_string_free (reader->buf, TRUE);
-  g_array_unref (reader->offsets);
-  g_array_unref (reader->lens);
-  g_ptr_array_unref (reader->fields);
+  g_free (reader->offsets);
+  g_free (reader->lens);
+  g_free (reader->fields);
   g_free (reader);
 }
 
-static void
+static inline void
 begin_field (DrdCsvReader *r)
 {
-  guint off = (guint) r->buf->len;
-  g_array_append_val (r->offsets, off);
+  if (G_UNLIKELY (r->n_fields == r->capacity))
+    {
+      r->capacity *= 2;
+      r->offsets = g_renew (gsize, r->offsets, r->capacity);
+      r->lens = g_renew (gsize, r->lens, r->capacity);
+      r->fields = g_renew (const char *, r->fields, r->capacity);
+    }
+  r->offsets[r->n_fields] = r->buf->len;
+}
+
+static inline void
+end_field (DrdCsvReader *r)
+{
+  r->lens[r->n_fields] = r->buf->len - r->offsets[r->n_fields];
+  r->n_fields++;
+  fast_append_c (r->buf, '\0');
 }
 
 static void
-end_field (DrdCsvReader *r)
+reset_record (DrdCsvReader *r)
 {
-  guint off = g_array_index (r->offsets, guint, r->offsets->len - 1);
-  gsize len = r->buf->len - off;
-
-  g_array_append_val (r->lens, len);
-  g_string_append_c (r->buf, '\0');
+  g_string_truncate (r->buf, 0);
+  r->n_fields = 0;
 }
 
 /* Skips the rest of the physical line after a bad record. */
@@ -116,10 +158,7 @@ drd_csv_reader_next (DrdCsvReader *r, GError **error)
 
   g_return_val_if_fail (r != NULL, FALSE);
 
-  g_string_truncate (r->buf, 0);
-  g_array_set_size (r->offsets, 0);
-  g_array_set_size (r->lens, 0);
-  g_ptr_array_set_size (r->fields, 0);
+  reset_record (r);
 
   if (r->fatal)
     return FALSE;
@@ -160,12 +199,12 @@ drd_csv_reader_next (DrdCsvReader *r, GError **error)
                                r->record_line);
                   return FALSE;
                 }
-              g_string_append_len (r->buf, p, q - p);
+              fast_append (r->buf, p, (gsize) (q - p));
               r->line += count_newlines (p, q);
               p = q + 1;
               if (p < end && *p == '"')
                 {
-                  g_string_append_c (r->buf, '"');
+                  fast_append_c (r->buf, '"');
                   p++;
                   continue;
                 }
@@ -196,7 +235,7 @@ drd_csv_reader_next (DrdCsvReader *r, GError **error)
                              "and double the quote)"), r->record_line);
               return FALSE;
             }
-          g_string_append_len (r->buf, s, p - s);
+          fast_append (r->buf, s, (gsize) (p - s));
         }
       end_field (r);
 
@@ -228,14 +267,12 @@ drd_csv_reader_next (DrdCsvReader *r, GError **error)
       g_set_error (error, DRD_CSV_ERROR, DRD_CSV_ERROR_INVALID_UTF8,
                    _("line %u: the text is not valid UTF-8 (save the file as UTF-8)"),
                    r->record_line);
-      g_string_truncate (r->buf, 0);
-      g_array_set_size (r->offsets, 0);
-      g_array_set_size (r->lens, 0);
+      reset_record (r);
       return FALSE;
     }
 
-  for (guint i = 0; i < r->offsets->len; i++)
-    g_ptr_array_add (r->fields, r->buf->str + g_array_index (r->offsets, guint, i));
+  for (guint i = 0; i < r->n_fields; i++)
+    r->fields[i] = r->buf->str + r->offsets[i];
   r->record_number++;
   return TRUE;
 }
@@ -244,25 +281,25 @@ guint
 drd_csv_reader_get_n_fields (DrdCsvReader *reader)
 {
   g_return_val_if_fail (reader != NULL, 0);
-  return reader->fields->len;
+  return reader->n_fields;
 }
 
 const char *
 drd_csv_reader_get_field (DrdCsvReader *reader, guint index)
 {
   g_return_val_if_fail (reader != NULL, NULL);
-  if (index >= reader->fields->len)
+  if (index >= reader->n_fields)
     return NULL;
-  return g_ptr_array_index (reader->fields, index);
+  return reader->fields[index];
 }
 
 gsize
 drd_csv_reader_get_field_len (DrdCsvReader *reader, guint index)
 {
   g_return_val_if_fail (reader != NULL, 0);
-  if (index >= reader->fields->len)
+  if (index >= reader->n_fields)
     return 0;
-  return g_array_index (reader->lens, gsize, index);
+  return reader->lens[index];
 }
 
 guint
@@ -320,9 +357,9 @@ drd_csv_reader_read_header (DrdCsvReader       *reader,
       return FALSE;
     }
 
-  for (guint f = 0; f < reader->fields->len; f++)
+  for (guint f = 0; f < reader->n_fields; f++)
     {
-      g_autofree char *name = g_strstrip (g_strdup (g_ptr_array_index (reader->fields, f)));
+      g_autofree char *name = g_strstrip (g_strdup (reader->fields[f]));
 
       for (guint i = 0; i < n_columns; i++)
         if (g_ascii_strcasecmp (name, columns[i]) == 0)
@@ -374,47 +411,54 @@ drd_csv_write_field (GString *out, const char *field, gssize len)
   if (field == NULL)
     return;
   if (len < 0)
-    len = (gssize) strlen (field);
+    {
+      /* one pass: find the length and whether quoting is needed */
+      const char *p = field;
+
+      while (*p != '\0')
+        quote |= special[(guint8) *p++];
+      len = p - field;
+    }
+  else
+    for (gssize i = 0; i < len && !quote; i++)
+      quote = special[(guint8) field[i]];
   if (len == 0)
     return;
-
   if (field[0] == ' ' || field[0] == '\t' || field[len - 1] == ' ' || field[len - 1] == '\t')
     quote = TRUE;
-  else
-    for (gssize i = 0; i < len; i++)
-      if (special[(guint8) field[i]])
-        {
-          quote = TRUE;
-          break;
-        }
 
   if (!quote)
     {
-      g_string_append_len (out, field, len);
+      fast_append (out, field, (gsize) len);
       return;
     }
 
-  g_string_append_c (out, '"');
+  fast_append_c (out, '"');
   for (;;)
     {
       const char *q = memchr (field, '"', (size_t) len);
 
       if (q == NULL)
         {
-          g_string_append_len (out, field, len);
+          fast_append (out, field, (gsize) len);
           break;
         }
-      g_string_append_len (out, field, q - field + 1);
-      g_string_append_c (out, '"');
+      fast_append (out, field, (gsize) (q - field + 1));
+      fast_append_c (out, '"');
       len -= q - field + 1;
       field = q + 1;
     }
-  g_string_append_c (out, '"');
+  fast_append_c (out, '"');
 }
 
 void
 drd_csv_write_record (GString *out, const char * const *fields, guint n_fields)
 {
+  if (n_fields == 1 && (fields[0] == NULL || fields[0][0] == '\0'))
+    {
+      g_string_append_len (out, "\"\"\r\n", 4);
+      return;
+    }
   for (guint i = 0; i < n_fields; i++)
     {
       if (i > 0)
@@ -431,16 +475,21 @@ drd_csv_writer_init (DrdCsvWriter *writer, GString *out, gboolean bom)
   g_return_if_fail (out != NULL);
   writer->out = out;
   writer->in_record = FALSE;
+  writer->n_fields = 0;
   if (bom)
     drd_csv_write_bom (out);
+  writer->record_start = out->len;
 }
 
 static inline void
 separator (DrdCsvWriter *writer)
 {
   if (writer->in_record)
-    g_string_append_c (writer->out, ',');
+    fast_append_c (writer->out, ',');
+  else
+    writer->record_start = writer->out->len;
   writer->in_record = TRUE;
+  writer->n_fields++;
 }
 
 void
@@ -466,7 +515,7 @@ drd_csv_writer_field_int (DrdCsvWriter *writer, gint64 value)
   while (mag != 0);
   if (value < 0)
     *--p = '-';
-  g_string_append_len (writer->out, p, buf + sizeof buf - p);
+  fast_append (writer->out, p, (gsize) (buf + sizeof buf - p));
 }
 
 void
@@ -491,12 +540,16 @@ drd_csv_writer_field_milli (DrdCsvWriter *writer, gint64 value)
   while (mag != 0);
   if (value < 0)
     *--p = '-';
-  g_string_append_len (writer->out, p, buf + sizeof buf - p);
+  fast_append (writer->out, p, (gsize) (buf + sizeof buf - p));
 }
 
 void
 drd_csv_writer_end_record (DrdCsvWriter *writer)
 {
-  g_string_append_len (writer->out, "\r\n", 2);
+  if (writer->n_fields == 1 && writer->out->len == writer->record_start)
+    fast_append (writer->out, "\"\"", 2);
+  fast_append (writer->out, "\r\n", 2);
   writer->in_record = FALSE;
+  writer->n_fields = 0;
+  writer->record_start = writer->out->len;
 }

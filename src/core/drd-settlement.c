@@ -3,7 +3,6 @@
 
 #include "core/drd-settlement.h"
 
-#include "core/drd-cbl.h"
 
 const char *
 drd_review_reason_to_string (DrdReviewReason reason)
@@ -82,6 +81,73 @@ drd_settlement_compute (const DrdSettlementInput *input,
                                             result->reduction_wh, params);
   if (result->outcome == DRD_OUTCOME_PERFORMED)
     result->points = drd_params_points (params, input->kind, result->reduction_wh);
+}
+
+void
+drd_settlement_collect_actuals (const DrdCblResult *cbl,
+                                DrdHistoryFunc      history,
+                                gpointer            history_data,
+                                gint64             *actual_wh,
+                                guint8             *present)
+{
+  g_return_if_fail (cbl != NULL);
+  g_return_if_fail (history != NULL);
+  g_return_if_fail (actual_wh != NULL && present != NULL);
+
+  for (guint s = 0; s < cbl->n_slots; s++)
+    {
+      gint64 t = cbl->slot_start[s];
+      const DrdDayReadings *day = history (drd_date_of_instant (t), history_data);
+      int k = drd_slot_of_instant (t);
+
+      present[s] = day != NULL && day->present[k];
+      actual_wh[s] = present[s] ? day->wh[k] : 0;
+    }
+}
+
+gboolean
+drd_settlement_settle (const DrdCblRequest  *request,
+                       DrdAnswer             answer,
+                       DrdEventKind          kind,
+                       DrdHistoryFunc        history,
+                       gpointer              history_data,
+                       DrdCalendar          *calendar,
+                       const DrdDate        *excluded,
+                       guint                 n_excluded,
+                       const DrdParams      *params,
+                       DrdCblResult        **cbl_out,
+                       DrdSettlementResult  *result,
+                       GError              **error)
+{
+  g_autoptr (DrdCblResult) cbl = NULL;
+  g_autofree gint64 *actual = NULL;
+  g_autofree guint8 *present = NULL;
+  DrdSettlementInput input;
+
+  g_return_val_if_fail (result != NULL, FALSE);
+
+  cbl = drd_cbl_compute (request, history, history_data, calendar, excluded, n_excluded,
+                         params, error);
+  if (cbl == NULL)
+    return FALSE;
+
+  actual = g_new (gint64, cbl->n_slots);
+  present = g_new (guint8, cbl->n_slots);
+  drd_settlement_collect_actuals (cbl, history, history_data, actual, present);
+
+  input = (DrdSettlementInput) {
+    .answer = answer,
+    .kind = kind,
+    .cbl_ok = cbl->status == DRD_CBL_STATUS_OK,
+    .n_slots = cbl->n_slots,
+    .cbl_wh = cbl->cbl_wh,
+    .actual_wh = actual,
+    .actual_present = present,
+  };
+  drd_settlement_compute (&input, params, result);
+  if (cbl_out)
+    *cbl_out = g_steal_pointer (&cbl);
+  return TRUE;
 }
 
 void

@@ -26,6 +26,7 @@
 
 #include <glib.h>
 
+#include "core/drd-cbl.h"
 #include "core/drd-params.h"
 #include "core/drd-types.h"
 
@@ -75,6 +76,35 @@ DrdOutcome drd_settlement_outcome (DrdAnswer        answer,
 void      drd_settlement_compute (const DrdSettlementInput *input,
                                   const DrdParams          *params,
                                   DrdSettlementResult      *result);
+
+/* ---- one customer end to end ---- */
+
+/* Fills @actual_wh and @present (each cbl->n_slots long) with the metered
+ * energy of the event slots, looked up in @history. */
+void      drd_settlement_collect_actuals (const DrdCblResult *cbl,
+                                          DrdHistoryFunc      history,
+                                          gpointer            history_data,
+                                          gint64             *actual_wh,
+                                          guint8             *present);
+
+/* CBL + actuals + outcome for one customer and one event: computes the CBL
+ * (drd_cbl_compute(), same arguments), reads the event slots' actual
+ * energy from the same @history, and settles.  @cbl_out (optional)
+ * receives the CBL result for explanation and charts; free it with
+ * drd_cbl_result_free().  FALSE only for an invalid request (see
+ * drd_cbl_compute()); missing data gives needs_review, not an error. */
+gboolean  drd_settlement_settle (const DrdCblRequest  *request,
+                                 DrdAnswer             answer,
+                                 DrdEventKind          kind,
+                                 DrdHistoryFunc        history,
+                                 gpointer              history_data,
+                                 DrdCalendar          *calendar,
+                                 const DrdDate        *excluded,
+                                 guint                 n_excluded,
+                                 const DrdParams      *params,
+                                 DrdCblResult        **cbl_out,
+                                 DrdSettlementResult  *result,
+                                 GError              **error);
 
 /* ---- event summary ---- */
 

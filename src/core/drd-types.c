@@ -92,6 +92,14 @@ drd_customer_free (DrdCustomer *c)
   g_free (c);
 }
 
+gint64
+drd_event_default_answer_deadline (gint64 start_at,
+                                   gint64 end_at,
+                                   gint64 now)
+{
+  return start_at > now ? start_at : end_at;
+}
+
 DrdEvent *
 drd_event_new (void)
 {
@@ -125,11 +133,11 @@ G_DEFINE_QUARK (drd-types-error-quark, drd_types_error)
 gboolean
 drd_milli_parse (const char *text, gint64 *out, GError **error)
 {
+  const gint64 int_limit = G_MAXINT64 / 1000;
   const char *p = text;
-  gboolean negative = FALSE, any_digit = FALSE;
-  gint64 value = 0;
+  gboolean negative = FALSE, any_digit = FALSE, round_up = FALSE;
+  gint64 whole = 0, frac = 0;
   int decimals = 0;
-  gboolean round_up = FALSE;
 
   g_return_val_if_fail (out != NULL, FALSE);
   if (p == NULL)
@@ -140,35 +148,37 @@ drd_milli_parse (const char *text, gint64 *out, GError **error)
     negative = *p++ == '-';
   while (g_ascii_isdigit (*p))
     {
+      int digit = *p++ - '0';
+
       any_digit = TRUE;
-      if (value > (G_MAXINT64 / 1000 - 9) / 10)
+      if (whole > (int_limit - digit) / 10)
         goto bad;
-      value = value * 10 + (*p++ - '0');
+      whole = whole * 10 + digit;
     }
-  value *= 1000;
   if (*p == '.')
     {
-      gint64 scale = 100;
-
       p++;
       while (g_ascii_isdigit (*p))
         {
           any_digit = TRUE;
           if (decimals < 3)
-            value += (*p - '0') * scale, scale /= 10;
+            frac = frac * 10 + (*p - '0');
           else if (decimals == 3)
             round_up = *p >= '5';
           decimals++;
           p++;
         }
+      for (int d = decimals; d < 3; d++)
+        frac *= 10;
     }
   while (*p == ' ' || *p == '\t')
     p++;
   if (!any_digit || *p != '\0')
     goto bad;
-  if (round_up)
-    value++;
-  *out = negative ? -value : value;
+  frac += round_up;
+  if (whole == int_limit && frac > G_MAXINT64 % 1000)
+    goto bad;
+  *out = negative ? -(whole * 1000 + frac) : whole * 1000 + frac;
   return TRUE;
 
 bad:
