@@ -155,11 +155,44 @@ test_toast (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+test_state_remembered (void)
+{
+  DrdWindow *window;
+  GtkStack *stack;
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = drd_window_new (NULL);
+  drd_window_set_view (window, "timeline");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  drd_test_spin (100);
+  gtk_window_close (GTK_WINDOW (window));   /* saves, then destroys */
+  drd_test_spin (50);
+
+  window = drd_window_new (NULL);
+  stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (drd_window_get_timeline (window)),
+                                              GTK_TYPE_STACK));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "timeline");
+  {
+    int w, h;
+    gtk_window_get_default_size (GTK_WINDOW (window), &w, &h);
+    g_assert_cmpint (w, ==, 1000);
+    g_assert_cmpint (h, ==, 700);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gui/window/live-overview", test_live_overview);
   g_test_add_func ("/gui/window/toast", test_toast);
+  g_test_add_func ("/gui/window/state-remembered", test_state_remembered);
   return g_test_run ();
 }
