@@ -58,6 +58,12 @@ fetch_rows_finish (DrdPagedModel *model, GAsyncResult *result, GError **error)
                                          result, error);
 }
 
+static void
+reset_item (DrdPagedModel *model, GObject *item, gint64 id)
+{
+  drd_customer_row_reset (DRD_CUSTOMER_ROW (item), id);
+}
+
 static gint64
 row_id (gconstpointer row)
 {
@@ -284,6 +290,7 @@ drd_customer_model_class_init (DrdCustomerModelClass *klass)
   paged_class->fetch_rows_async = fetch_rows_async;
   paged_class->fetch_rows_finish = fetch_rows_finish;
   paged_class->row_id = row_id;
+  paged_class->reset_item = reset_item;
   paged_class->update_item = update_item;
 
   properties[PROP_BUSY] =

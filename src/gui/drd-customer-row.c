@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "gui/drd-customer-row.h"
@@ -135,6 +136,30 @@ set_text (DrdCustomerRow *self, guint prop, char *value)
   g_free (*slot);
   *slot = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+drd_customer_row_reset (DrdCustomerRow *self, gint64 id)
+{
+  if (self->data.id == id && !self->loaded)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  g_clear_pointer (&self->data.name, g_free);
+  g_clear_pointer (&self->data.kepco_no, g_free);
+  g_clear_pointer (&self->data.resource, g_free);
+  memset (&self->data, 0, sizeof self->data);
+  self->data.id = id;
+  self->data.last_answer = -1;
+  set_text (self, PROP_ID_TEXT, g_strdup_printf ("%" G_GINT64_FORMAT, id));
+  set_text (self, PROP_NAME, g_strdup ("…"));
+  for (guint p = PROP_KEPCO_NO; p <= PROP_LAST_ANSWER; p++)
+    set_text (self, p, g_strdup (""));
+  if (self->loaded)
+    {
+      self->loaded = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 gboolean

@@ -18,6 +18,9 @@ gint64          drd_customer_row_get_id (DrdCustomerRow *self);
 gboolean        drd_customer_row_get_loaded (DrdCustomerRow *self);
 const char     *drd_customer_row_get_name (DrdCustomerRow *self);
 const DrdGridRow *drd_customer_row_get_data (DrdCustomerRow *self);
+/* Turns the row into a placeholder for another customer (list slots are
+ * reused across queries so the list view keeps its widgets). */
+void            drd_customer_row_reset (DrdCustomerRow *self, gint64 id);
 /* Returns TRUE when something changed. */
 gboolean        drd_customer_row_update (DrdCustomerRow *self, const DrdGridRow *row);
 

@@ -105,6 +105,9 @@ update_count (DrdCustomersView *self)
 static void
 on_query_done (DrdCustomerModel *model, DrdCustomersView *self)
 {
+  /* Rows keep their places but show the new result: a selection by
+   * position would now point at somebody else. */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   update_count (self);
   if (self->search_started_us != 0 && g_getenv ("DRD_BENCH") != NULL)
     {
@@ -346,6 +349,8 @@ drd_customers_view_dispose (GObject *object)
   g_clear_object (&self->detail_cancellable);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
+  /* Without a model, signals from widgets being torn down run no query. */
+  g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), DRD_TYPE_CUSTOMERS_VIEW);
   {
     GtkWidget *child;

@@ -6,17 +6,18 @@
 #include "gui/drd-paged-model.h"
 
 typedef struct {
+  guint    pos;
   gint64   id;
   GObject *item;
-  guint    pos_hint;
   gboolean loaded;
-} Entry;
+} Slot;
 
 typedef struct {
   GArray       *ids;           /* gint64 */
   guint         version;       /* bumped whenever ids change */
   DrdPagedDiff  diff;
-  GHashTable   *entries;       /* &Entry.id → Entry */
+  GHashTable   *slots;         /* position → Slot (owned) */
+  GHashTable   *by_id;         /* &Slot.id → Slot (borrowed) */
   GHashTable   *pending;       /* page index → version + 1 */
   GCancellable *cancellable;
   guint         cache_limit;
@@ -41,10 +42,38 @@ typedef struct {
 } Request;
 
 static void
-entry_free (Entry *e)
+slot_free (Slot *slot)
 {
-  g_clear_object (&e->item);
-  g_free (e);
+  g_clear_object (&slot->item);
+  g_free (slot);
+}
+
+static void
+by_id_remove (DrdPagedModelPrivate *priv, Slot *slot)
+{
+  if (g_hash_table_lookup (priv->by_id, &slot->id) == slot)
+    g_hash_table_remove (priv->by_id, &slot->id);
+}
+
+static void
+by_id_add (DrdPagedModelPrivate *priv, Slot *slot)
+{
+  g_hash_table_replace (priv->by_id, &slot->id, slot);
+}
+
+/* Points @slot at @id, as a placeholder when the id changes. */
+static void
+retarget (DrdPagedModel *self, Slot *slot, gint64 id)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+
+  if (slot->id == id)
+    return;
+  by_id_remove (priv, slot);
+  slot->id = id;
+  slot->loaded = FALSE;
+  DRD_PAGED_MODEL_GET_CLASS (self)->reset_item (self, slot->item, id);
+  by_id_add (priv, slot);
 }
 
 static GType
@@ -64,15 +93,18 @@ evict (DrdPagedModel *self)
 {
   DrdPagedModelPrivate *priv = PRIV (self);
   GHashTableIter iter;
-  Entry *e;
+  Slot *slot;
 
-  if (g_hash_table_size (priv->entries) <= priv->cache_limit)
+  if (g_hash_table_size (priv->slots) <= priv->cache_limit)
     return;
   /* Keep what a widget or a selection still holds. */
-  g_hash_table_iter_init (&iter, priv->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
-    if (G_OBJECT (e->item)->ref_count == 1)
-      g_hash_table_iter_remove (&iter);
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (slot->item->ref_count == 1)
+      {
+        by_id_remove (priv, slot);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 static void on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -98,8 +130,14 @@ fetch_page (DrdPagedModel *self, guint page)
 {
   DrdPagedModelPrivate *priv = PRIV (self);
   guint start = page * DRD_PAGED_MODEL_PAGE_SIZE;
-  guint n = MIN (DRD_PAGED_MODEL_PAGE_SIZE, priv->ids->len - start);
+  guint n;
 
+  if (start >= priv->ids->len)
+    return;
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (priv->pending, GUINT_TO_POINTER (page)))
+      == priv->version + 1)
+    return;
+  n = MIN (DRD_PAGED_MODEL_PAGE_SIZE, priv->ids->len - start);
   g_hash_table_insert (priv->pending, GUINT_TO_POINTER (page),
                        GUINT_TO_POINTER (priv->version + 1));
   fetch (self, &g_array_index (priv->ids, gint64, start), n, page, FALSE);
@@ -110,31 +148,28 @@ drd_paged_model_get_item (GListModel *model, guint position)
 {
   DrdPagedModel *self = DRD_PAGED_MODEL (model);
   DrdPagedModelPrivate *priv = PRIV (self);
-  guint page = position / DRD_PAGED_MODEL_PAGE_SIZE;
   gint64 id;
-  Entry *e;
+  Slot *slot;
 
   if (position >= priv->ids->len)
     return NULL;
   id = g_array_index (priv->ids, gint64, position);
-  e = g_hash_table_lookup (priv->entries, &id);
-  if (e == NULL)
+  slot = g_hash_table_lookup (priv->slots, GUINT_TO_POINTER (position));
+  if (slot == NULL)
     {
       evict (self);
-      e = g_new0 (Entry, 1);
-      e->id = id;
-      e->item = DRD_PAGED_MODEL_GET_CLASS (self)->create_item (self, id);
-      g_hash_table_insert (priv->entries, &e->id, e);
+      slot = g_new0 (Slot, 1);
+      slot->pos = position;
+      slot->id = id;
+      slot->item = DRD_PAGED_MODEL_GET_CLASS (self)->create_item (self, id);
+      g_hash_table_insert (priv->slots, GUINT_TO_POINTER (position), slot);
+      by_id_add (priv, slot);
     }
-  e->pos_hint = position;
-  if (!e->loaded)
-    {
-      gpointer v = g_hash_table_lookup (priv->pending, GUINT_TO_POINTER (page));
-
-      if (GPOINTER_TO_UINT (v) != priv->version + 1)
-        fetch_page (self, page);
-    }
-  return g_object_ref (e->item);
+  else
+    retarget (self, slot, id);
+  if (!slot->loaded)
+    fetch_page (self, position / DRD_PAGED_MODEL_PAGE_SIZE);
+  return g_object_ref (slot->item);
 }
 
 static void
@@ -149,7 +184,7 @@ guint
 drd_paged_model_find (DrdPagedModel *self, gint64 id)
 {
   DrdPagedModelPrivate *priv = PRIV (self);
-  Entry *e;
+  Slot *slot;
 
   if (priv->diff == DRD_PAGED_DIFF_SORTED)
     {
@@ -169,26 +204,30 @@ drd_paged_model_find (DrdPagedModel *self, gint64 id)
         }
       return G_MAXUINT;
     }
-  e = g_hash_table_lookup (priv->entries, &id);
-  if (e != NULL && e->pos_hint < priv->ids->len
-      && g_array_index (priv->ids, gint64, e->pos_hint) == id)
-    return e->pos_hint;
+  slot = g_hash_table_lookup (priv->by_id, &id);
+  if (slot != NULL && slot->pos < priv->ids->len
+      && g_array_index (priv->ids, gint64, slot->pos) == id)
+    return slot->pos;
   return G_MAXUINT;
 }
 
+/* Fills the slot showing the row's id; TRUE when something visible changed. */
 static gboolean
-apply_row (DrdPagedModel *self, gconstpointer row, Entry **out_entry)
+apply_row (DrdPagedModel *self, gconstpointer row, Slot **out_slot)
 {
   DrdPagedModelClass *klass = DRD_PAGED_MODEL_GET_CLASS (self);
+  DrdPagedModelPrivate *priv = PRIV (self);
   gint64 id = klass->row_id (row);
-  Entry *e = g_hash_table_lookup (PRIV (self)->entries, &id);
+  Slot *slot = g_hash_table_lookup (priv->by_id, &id);
   gboolean changed;
 
-  *out_entry = e;
-  if (e == NULL)
+  *out_slot = NULL;
+  if (slot == NULL || slot->pos >= priv->ids->len
+      || g_array_index (priv->ids, gint64, slot->pos) != id)
     return FALSE;
-  changed = klass->update_item (self, e->item, row) || !e->loaded;
-  e->loaded = TRUE;
+  *out_slot = slot;
+  changed = klass->update_item (self, slot->item, row) || !slot->loaded;
+  slot->loaded = TRUE;
   return changed;
 }
 
@@ -197,15 +236,10 @@ drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows)
 {
   for (guint i = 0; rows != NULL && i < rows->len; i++)
     {
-      Entry *e;
+      Slot *slot;
 
-      if (apply_row (self, g_ptr_array_index (rows, i), &e))
-        {
-          guint pos = drd_paged_model_find (self, e->id);
-
-          if (pos != G_MAXUINT)
-            g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 1);
-        }
+      if (apply_row (self, g_ptr_array_index (rows, i), &slot))
+        g_list_model_items_changed (G_LIST_MODEL (self), slot->pos, 1, 1);
     }
 }
 
@@ -240,8 +274,8 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 
       for (guint i = 0; i < rows->len; i++)
         {
-          Entry *e;
-          any |= apply_row (self, g_ptr_array_index (rows, i), &e);
+          Slot *slot;
+          any |= apply_row (self, g_ptr_array_index (rows, i), &slot);
         }
       if (any && start < priv->ids->len)
         g_list_model_items_changed (G_LIST_MODEL (self), start,
@@ -262,28 +296,47 @@ drd_paged_model_refresh_items (DrdPagedModel *self)
   DrdPagedModelPrivate *priv = PRIV (self);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   GHashTableIter iter;
-  Entry *e;
+  Slot *slot;
 
-  g_hash_table_iter_init (&iter, priv->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
-    if (e->loaded && G_OBJECT (e->item)->ref_count > 1)
-      g_array_append_val (ids, e->id);
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (slot->loaded && slot->item->ref_count > 1)
+      g_array_append_val (ids, slot->id);
   for (guint i = 0; i < ids->len; i += 256)
     fetch (self, &g_array_index (ids, gint64, i), MIN (256, ids->len - i), 0, TRUE);
 }
 
+/* Slots in [from, from + removed) go away, those after move by added - removed. */
 static void
-shift_hints (DrdPagedModel *self, guint from, gint delta)
+move_slots (DrdPagedModel *self, guint from, guint removed, guint added)
 {
+  DrdPagedModelPrivate *priv = PRIV (self);
+  g_autoptr(GPtrArray) moved = g_ptr_array_new ();
   GHashTableIter iter;
-  Entry *e;
+  Slot *slot;
 
-  if (delta == 0)
+  if (removed == 0 && added == 0)
     return;
-  g_hash_table_iter_init (&iter, PRIV (self)->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
-    if (e->pos_hint >= from)
-      e->pos_hint = (guint) ((gint) e->pos_hint + delta);
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    {
+      if (slot->pos < from)
+        continue;
+      g_hash_table_iter_steal (&iter);
+      if (slot->pos < from + removed)
+        {
+          by_id_remove (priv, slot);
+          slot_free (slot);
+          continue;
+        }
+      slot->pos = slot->pos - removed + added;
+      g_ptr_array_add (moved, slot);
+    }
+  for (guint i = 0; i < moved->len; i++)
+    {
+      slot = g_ptr_array_index (moved, i);
+      g_hash_table_insert (priv->slots, GUINT_TO_POINTER (slot->pos), slot);
+    }
 }
 
 /* Sorted diff applied run by run, so that during each items_changed the
@@ -297,10 +350,9 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (guint) * 4);
   guint i = 0, j = 0, pos = 0;
 
-  /* Each run: position (in the final list), removed, added, start in new_ids. */
   while (i < old->len || j < new_ids->len)
     {
-      guint r = 0, a = 0, j0 = j, p = pos;
+      guint r = 0, a = 0, j0, p;
 
       while (i < old->len && j < new_ids->len
              && g_array_index (old, gint64, i) == g_array_index (new_ids, gint64, j))
@@ -314,7 +366,8 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
                   && g_array_index (old, gint64, i) == g_array_index (new_ids, gint64, j)))
         {
           if (j >= new_ids->len
-              || (i < old->len && g_array_index (old, gint64, i) < g_array_index (new_ids, gint64, j)))
+              || (i < old->len
+                  && g_array_index (old, gint64, i) < g_array_index (new_ids, gint64, j)))
             {
               i++; r++;
             }
@@ -344,10 +397,24 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
         g_array_remove_range (priv->ids, run[0], run[1]);
       if (run[2] > 0)
         g_array_insert_vals (priv->ids, run[0], &g_array_index (new_ids, gint64, run[3]), run[2]);
+      move_slots (self, run[0], run[1], run[2]);
       g_list_model_items_changed (G_LIST_MODEL (self), run[0], run[1], run[2]);
     }
   g_array_unref (new_ids);
   return TRUE;
+}
+
+static void
+fetch_held_pages (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  GHashTableIter iter;
+  Slot *slot;
+
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (!slot->loaded && slot->item->ref_count > 1)
+      fetch_page (self, slot->pos / DRD_PAGED_MODEL_PAGE_SIZE);
 }
 
 void
@@ -362,16 +429,40 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
 
   if (!keep_items)
     {
+      GHashTableIter iter;
+      Slot *slot;
+
+      /* A new query: slots stay where they are and show the new ids. */
       g_cancellable_cancel (priv->cancellable);
       g_clear_object (&priv->cancellable);
       priv->cancellable = g_cancellable_new ();
       g_hash_table_remove_all (priv->pending);
-      g_hash_table_remove_all (priv->entries);
       g_array_unref (priv->ids);
       priv->ids = ids;
       priv->version++;
-      if (old_n > 0 || ids->len > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, ids->len);
+      g_hash_table_iter_init (&iter, priv->slots);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+        {
+          if (slot->pos >= ids->len)
+            {
+              by_id_remove (priv, slot);
+              g_hash_table_iter_remove (&iter);
+            }
+          else
+            {
+              /* same id: its content may be stale for this query's
+               * columns, so it reloads too */
+              gint64 id = g_array_index (ids, gint64, slot->pos);
+
+              retarget (self, slot, id);
+              slot->loaded = FALSE;
+            }
+        }
+      if (ids->len < old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), ids->len, old_n - ids->len, 0);
+      else if (ids->len > old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, ids->len - old_n);
+      fetch_held_pages (self);
       return;
     }
 
@@ -392,7 +483,7 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
   g_hash_table_remove_all (priv->pending);
   if (old_n - prefix - suffix == 0 && ids->len - prefix - suffix == 0)
     return;
-  shift_hints (self, old_n - suffix, (gint) ids->len - (gint) old_n);
+  move_slots (self, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
   g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_n - prefix - suffix,
                               ids->len - prefix - suffix);
 }
@@ -418,7 +509,7 @@ drd_paged_model_clear (DrdPagedModel *self)
 guint
 drd_paged_model_get_n_cached (DrdPagedModel *self)
 {
-  return g_hash_table_size (PRIV (self)->entries);
+  return g_hash_table_size (PRIV (self)->slots);
 }
 
 guint
@@ -447,7 +538,8 @@ drd_paged_model_dispose (GObject *object)
   if (priv->cancellable != NULL)
     g_cancellable_cancel (priv->cancellable);
   g_clear_object (&priv->cancellable);
-  g_hash_table_remove_all (priv->entries);
+  g_hash_table_remove_all (priv->by_id);
+  g_hash_table_remove_all (priv->slots);
   G_OBJECT_CLASS (drd_paged_model_parent_class)->dispose (object);
 }
 
@@ -457,7 +549,8 @@ drd_paged_model_finalize (GObject *object)
   DrdPagedModelPrivate *priv = PRIV (DRD_PAGED_MODEL (object));
 
   g_array_unref (priv->ids);
-  g_hash_table_unref (priv->entries);
+  g_hash_table_unref (priv->by_id);
+  g_hash_table_unref (priv->slots);
   g_hash_table_unref (priv->pending);
   G_OBJECT_CLASS (drd_paged_model_parent_class)->finalize (object);
 }
@@ -478,8 +571,8 @@ drd_paged_model_init (DrdPagedModel *self)
   DrdPagedModelPrivate *priv = PRIV (self);
 
   priv->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  priv->entries = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                         (GDestroyNotify) entry_free);
+  priv->slots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) slot_free);
+  priv->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   priv->pending = g_hash_table_new (NULL, NULL);
   priv->cancellable = g_cancellable_new ();
   priv->cache_limit = 8 * DRD_PAGED_MODEL_PAGE_SIZE;

@@ -4,12 +4,15 @@
  * made for the rows someone asks for. get_item() returns a placeholder at
  * once and fetches its page off the main thread; when the page arrives
  * the same objects are filled in and items_changed (pos, n, n) is emitted
- * for those positions. Objects are cached by id and dropped when nobody
- * but the cache holds them.
+ * for those positions. Row objects are slots kept per position and
+ * dropped when nobody but the model holds them.
  *
- * A new id list either replaces everything (new query) or is diffed
- * against the old one (live refresh) so that only the rows that really
- * moved are reported, and scroll position and selection stay. */
+ * A new query keeps the slots and re-targets them to the new ids: only
+ * the change in length is reported, so the list view keeps its ~200 row
+ * widgets instead of building them again (that cost seconds per query).
+ * A live refresh diffs the old and new id lists and reports exactly the
+ * rows that came or went; slots after them move along, so scroll
+ * position and selection stay. */
 #pragma once
 
 #include <gio/gio.h>
@@ -39,6 +42,8 @@ struct _DrdPagedModelClass
                                   gpointer user_data);
   GPtrArray*(*fetch_rows_finish) (DrdPagedModel *self, GAsyncResult *result, GError **error);
   gint64    (*row_id)            (gconstpointer row);
+  /* Makes @item a placeholder for @id (slots are reused across queries). */
+  void      (*reset_item)        (DrdPagedModel *self, GObject *item, gint64 id);
   /* Copies @row into @item; returns TRUE when something visible changed. */
   gboolean  (*update_item)       (DrdPagedModel *self, GObject *item, gconstpointer row);
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "gui/drd-gui-util.h"
@@ -134,6 +135,28 @@ set_text (DrdResponseItem *self, guint prop, char *value)
   g_free (*slot);
   *slot = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+drd_response_item_reset (DrdResponseItem *self, gint64 customer_id)
+{
+  if (self->data.customer_id == customer_id && !self->loaded)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  g_clear_pointer (&self->data.name, g_free);
+  g_clear_pointer (&self->data.kepco_no, g_free);
+  memset (&self->data, 0, sizeof self->data);
+  self->data.customer_id = customer_id;
+  set_text (self, PROP_CUSTOMER_ID_TEXT, g_strdup_printf ("%" G_GINT64_FORMAT, customer_id));
+  set_text (self, PROP_NAME, g_strdup ("…"));
+  for (guint p = PROP_KEPCO_NO; p <= PROP_POINTS; p++)
+    set_text (self, p, g_strdup (""));
+  if (self->loaded)
+    {
+      self->loaded = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 gboolean

@@ -17,6 +17,7 @@ gint64                drd_response_item_get_customer_id (DrdResponseItem *self);
 gboolean              drd_response_item_get_loaded (DrdResponseItem *self);
 int                   drd_response_item_get_answer (DrdResponseItem *self);
 const DrdResponseRow *drd_response_item_get_data (DrdResponseItem *self);
+void                  drd_response_item_reset (DrdResponseItem *self, gint64 customer_id);
 gboolean              drd_response_item_update (DrdResponseItem *self, const DrdResponseRow *row);
 
 G_END_DECLS

@@ -51,6 +51,12 @@ fetch_rows_finish (DrdPagedModel *model, GAsyncResult *result, GError **error)
                                              result, error);
 }
 
+static void
+reset_item (DrdPagedModel *model, GObject *item, gint64 id)
+{
+  drd_response_item_reset (DRD_RESPONSE_ITEM (item), id);
+}
+
 static gint64
 row_id (gconstpointer row)
 {
@@ -210,6 +216,7 @@ drd_response_model_class_init (DrdResponseModelClass *klass)
   paged_class->fetch_rows_async = fetch_rows_async;
   paged_class->fetch_rows_finish = fetch_rows_finish;
   paged_class->row_id = row_id;
+  paged_class->reset_item = reset_item;
   paged_class->update_item = update_item;
 
   signals[LOADED] = g_signal_new ("loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -39,6 +39,8 @@ answer_filter (DrdResponsesView *self)
 static void
 on_filter_changed (DrdResponsesView *self)
 {
+  if (self->model == NULL)
+    return;   /* being torn down */
   drd_response_model_set_event (self->model, self->event_id, answer_filter (self));
 }
 
@@ -110,6 +112,8 @@ drd_responses_view_dispose (GObject *object)
 {
   DrdResponsesView *self = DRD_RESPONSES_VIEW (object);
 
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), DRD_TYPE_RESPONSES_VIEW);
   {
     GtkWidget *child;
