@@ -95,7 +95,7 @@ on_sorter_changed (GtkSorter *sorter, GtkSorterChange change, DrdCustomersView *
 static void
 update_count (DrdCustomersView *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint n = drd_paged_model_get_n_rows (DRD_PAGED_MODEL (self->model));
   g_autofree char *text =
     g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
 
@@ -115,7 +115,7 @@ on_query_done (DrdCustomerModel *model, DrdCustomersView *self)
 
       g_print ("BENCH query sort=%d desc=%d search=\"%s\" rows=%u ms=%.1f\n", q->sort,
                q->descending, q->search ? q->search : "",
-               g_list_model_get_n_items (G_LIST_MODEL (model)),
+               drd_paged_model_get_n_rows (DRD_PAGED_MODEL (model)),
                (g_get_monotonic_time () - self->search_started_us) / 1000.0);
       self->search_started_us = 0;
     }

@@ -23,7 +23,13 @@ typedef struct {
   guint         cache_limit;
   guint         n_fetches;
   guint         n_in_flight;
+  guint         exposed;       /* what get_n_items says: ≤ ids->len */
+  gboolean      gradual;
+  guint         grow_id;
 } DrdPagedModelPrivate;
+
+#define GROW_STEP 24
+#define GROW_LIMIT 240
 
 static void drd_paged_model_list_model_init (GListModelInterface *iface);
 
@@ -85,7 +91,36 @@ drd_paged_model_get_item_type (GListModel *model)
 static guint
 drd_paged_model_get_n_items (GListModel *model)
 {
-  return PRIV (DRD_PAGED_MODEL (model))->ids->len;
+  return PRIV (DRD_PAGED_MODEL (model))->exposed;
+}
+
+static gboolean
+grow (gpointer data)
+{
+  DrdPagedModel *self = data;
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old = priv->exposed;
+
+  priv->exposed = priv->exposed + GROW_STEP < GROW_LIMIT
+                  ? MIN (priv->ids->len, priv->exposed + GROW_STEP) : priv->ids->len;
+  if (priv->exposed >= priv->ids->len)
+    priv->grow_id = 0;
+  if (priv->exposed > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, priv->exposed - old);
+  return priv->grow_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Shows every row now (before a diff, which assumes all are shown). */
+static void
+flush_growth (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old = priv->exposed;
+
+  g_clear_handle_id (&priv->grow_id, g_source_remove);
+  priv->exposed = priv->ids->len;
+  if (priv->exposed > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, priv->exposed - old);
 }
 
 static void
@@ -151,7 +186,7 @@ drd_paged_model_get_item (GListModel *model, guint position)
   gint64 id;
   Slot *slot;
 
-  if (position >= priv->ids->len)
+  if (position >= priv->exposed)
     return NULL;
   id = g_array_index (priv->ids, gint64, position);
   slot = g_hash_table_lookup (priv->slots, GUINT_TO_POINTER (position));
@@ -274,13 +309,30 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 
       for (guint i = 0; i < rows->len; i++)
         {
+          guint pos = start + i;
           Slot *slot;
+
+          /* Rows not asked for yet (e.g. not exposed yet) get their slot
+           * now, so the page is never fetched twice. */
+          if (pos < priv->ids->len
+              && g_hash_table_lookup (priv->slots, GUINT_TO_POINTER (pos)) == NULL
+              && DRD_PAGED_MODEL_GET_CLASS (self)->row_id (g_ptr_array_index (rows, i))
+                 == g_array_index (priv->ids, gint64, pos))
+            {
+              slot = g_new0 (Slot, 1);
+              slot->pos = pos;
+              slot->id = g_array_index (priv->ids, gint64, pos);
+              slot->item = DRD_PAGED_MODEL_GET_CLASS (self)->create_item (self, slot->id);
+              g_hash_table_insert (priv->slots, GUINT_TO_POINTER (pos), slot);
+              by_id_add (priv, slot);
+            }
           any |= apply_row (self, g_ptr_array_index (rows, i), &slot);
         }
-      if (any && start < priv->ids->len)
+      evict (self);
+      if (any && start < priv->exposed)
         g_list_model_items_changed (G_LIST_MODEL (self), start,
-                                    MIN (rows->len, priv->ids->len - start),
-                                    MIN (rows->len, priv->ids->len - start));
+                                    MIN (rows->len, priv->exposed - start),
+                                    MIN (rows->len, priv->exposed - start));
     }
   else
     drd_paged_model_apply_rows (self, rows);
@@ -398,6 +450,7 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
       if (run[2] > 0)
         g_array_insert_vals (priv->ids, run[0], &g_array_index (new_ids, gint64, run[3]), run[2]);
       move_slots (self, run[0], run[1], run[2]);
+      priv->exposed = priv->ids->len;
       g_list_model_items_changed (G_LIST_MODEL (self), run[0], run[1], run[2]);
     }
   g_array_unref (new_ids);
@@ -458,16 +511,30 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
               slot->loaded = FALSE;
             }
         }
-      if (ids->len < old_n)
-        g_list_model_items_changed (G_LIST_MODEL (self), ids->len, old_n - ids->len, 0);
-      else if (ids->len > old_n)
-        g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, ids->len - old_n);
+      old_n = priv->exposed;
+      g_clear_handle_id (&priv->grow_id, g_source_remove);
+      if (priv->gradual && old_n < GROW_LIMIT && ids->len > old_n + GROW_STEP)
+        {
+          priv->exposed = old_n + GROW_STEP;
+          priv->grow_id = g_timeout_add (20, grow, self);
+        }
+      else
+        priv->exposed = ids->len;
+      if (priv->exposed < old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), priv->exposed, old_n - priv->exposed, 0);
+      else if (priv->exposed > old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, priv->exposed - old_n);
       fetch_held_pages (self);
       return;
     }
 
+  flush_growth (self);
+  old_n = priv->ids->len;
   if (priv->diff == DRD_PAGED_DIFF_SORTED && apply_sorted_diff (self, ids))
-    return;
+    {
+      priv->exposed = priv->ids->len;
+      return;
+    }
 
   while (prefix < old_n && prefix < ids->len
          && g_array_index (priv->ids, gint64, prefix) == g_array_index (ids, gint64, prefix))
@@ -479,6 +546,7 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
 
   g_array_unref (priv->ids);
   priv->ids = ids;
+  priv->exposed = ids->len;
   priv->version++;
   g_hash_table_remove_all (priv->pending);
   if (old_n - prefix - suffix == 0 && ids->len - prefix - suffix == 0)
@@ -525,6 +593,18 @@ drd_paged_model_get_n_fetches (DrdPagedModel *self)
 }
 
 void
+drd_paged_model_set_gradual (DrdPagedModel *self, gboolean gradual)
+{
+  PRIV (self)->gradual = gradual;
+}
+
+guint
+drd_paged_model_get_n_rows (DrdPagedModel *self)
+{
+  return PRIV (self)->ids->len;
+}
+
+void
 drd_paged_model_set_cache_limit (DrdPagedModel *self, guint limit)
 {
   PRIV (self)->cache_limit = limit;
@@ -538,6 +618,7 @@ drd_paged_model_dispose (GObject *object)
   if (priv->cancellable != NULL)
     g_cancellable_cancel (priv->cancellable);
   g_clear_object (&priv->cancellable);
+  g_clear_handle_id (&priv->grow_id, g_source_remove);
   g_hash_table_remove_all (priv->by_id);
   g_hash_table_remove_all (priv->slots);
   G_OBJECT_CLASS (drd_paged_model_parent_class)->dispose (object);

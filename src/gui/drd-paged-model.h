@@ -64,6 +64,13 @@ void          drd_paged_model_refresh_items (DrdPagedModel *self);
 /* Drops everything (store closed, model no longer shown). */
 void          drd_paged_model_clear (DrdPagedModel *self);
 
+/* When a list first fills (from empty), expose its rows a few dozen per
+ * frame until the list view has built its ~200 row widgets, so building
+ * them never freezes a frame. For models shown in a view. */
+void          drd_paged_model_set_gradual (DrdPagedModel *self, gboolean gradual);
+/* Rows of the current id list, including those not exposed yet. */
+guint         drd_paged_model_get_n_rows (DrdPagedModel *self);
+
 /* For tests and the benchmark. */
 guint         drd_paged_model_get_n_cached (DrdPagedModel *self);
 guint         drd_paged_model_get_n_pending (DrdPagedModel *self);

@@ -163,6 +163,7 @@ drd_responses_view_init (DrdResponsesView *self)
       gtk_column_view_column_set_factory (col, factory);
     }
   self->model = drd_response_model_new (NULL);
+  drd_paged_model_set_gradual (DRD_PAGED_MODEL (self->model), TRUE);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);

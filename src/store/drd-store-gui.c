@@ -144,8 +144,18 @@ grid_sql (const DrdGridQuery *q)
     }
   else if (mode == SEARCH_PREFIX)
     {
-      g_string_append_printf (sql, "%s((c.name >= ?1 AND c.name < ?2) OR "
-                              "(c.kepco_no >= ?1 AND c.kepco_no < ?2))", sep);
+      /* KEPCO numbers are digits: a query with a non-digit can only be a
+       * name, and one range on one index is much cheaper than two. */
+      gboolean digits = TRUE;
+
+      for (const char *p = q->search; *p; p++)
+        if (!g_ascii_isdigit (*p))
+          digits = FALSE;
+      if (digits)
+        g_string_append_printf (sql, "%s((c.name >= ?1 AND c.name < ?2) OR "
+                                "(c.kepco_no >= ?1 AND c.kepco_no < ?2))", sep);
+      else
+        g_string_append_printf (sql, "%sc.name >= ?1 AND c.name < ?2", sep);
       sep = " AND ";
     }
   if (q->resource_id > 0)
