@@ -292,6 +292,8 @@ main (int argc, char **argv)
   g_print ("BENCH idle-stall-ms %.1f\n", max_gap_us / 1000.0);
 
   /* Search: type, then clear, per query. */
+  if (g_getenv ("DRD_BENCH_ONLY_STALL") != NULL)
+    runs = 0;
   for (int r = 0; r < runs; r++)
     for (int i = 0; queries[i] != NULL; i++)
       {
@@ -345,6 +347,7 @@ main (int argc, char **argv)
   spin (500);
   max_gap_us = 0;
   measuring_gaps = TRUE;
+  g_print ("BENCH starting event\n");
   drd_store_start_event_async (store, ev, "bench", now, NULL, on_started, &sr);
   wait_until (start_done, &sr, 120000);
   drd_window_select_event (window, sr.id);
