@@ -394,6 +394,47 @@ test_responses_exact (Fixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_data (model, &n_loads);
 }
 
+static gboolean
+all_exposed (gpointer data)
+{
+  Fixture *f = data;
+  return g_list_model_get_n_items (G_LIST_MODEL (f->model)) == N_CUSTOMERS;
+}
+
+static void
+test_gradual_first_fill (Fixture *f, gconstpointer data)
+{
+  Change c;
+  guint total = 0;
+
+  /* A view's first fill arrives a few rows at a time (so GTK builds its
+   * row widgets over several frames), all of it in order, and the whole
+   * id list is known at once. */
+  drd_paged_model_set_gradual (DRD_PAGED_MODEL (f->model), TRUE);
+  run_query (f, NULL, 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE);
+  g_assert_cmpuint (drd_paged_model_get_n_rows (DRD_PAGED_MODEL (f->model)), ==, N_CUSTOMERS);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), <, 100);
+  g_assert_true (drd_test_wait (all_exposed, f, 5000));
+  for (guint i = 0; i < f->changes->len; i++)
+    {
+      c = g_array_index (f->changes, Change, i);
+      g_assert_cmpuint (c.pos, ==, total);
+      g_assert_cmpuint (c.removed, ==, 0);
+      total += c.added;
+    }
+  g_assert_cmpuint (total, ==, N_CUSTOMERS);
+  g_assert_cmpuint (f->changes->len, >, 2);
+
+  /* A new query on a filled list: only the change in length is reported. */
+  g_array_set_size (f->changes, 0);
+  run_query (f, "Kim", 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE);
+  g_assert_cmpuint (f->changes->len, ==, 1);
+  c = g_array_index (f->changes, Change, 0);
+  g_assert_cmpuint (c.pos, ==, N_CUSTOMERS / 7);
+  g_assert_cmpuint (c.removed, ==, N_CUSTOMERS - N_CUSTOMERS / 7);
+  g_assert_cmpuint (c.added, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,5 +448,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/gui/models/responses-exact", Fixture, NULL, fixture_setup, test_responses_exact,
               fixture_teardown);
+  g_test_add ("/gui/models/gradual-first-fill", Fixture, NULL, fixture_setup,
+              test_gradual_first_fill, fixture_teardown);
   return g_test_run ();
 }
