@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
 #include "core/drd-types.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 static const char *cbl_names[] = { "mid-6-10", "max-4-5" };
@@ -115,4 +118,73 @@ drd_event_free (DrdEvent *e)
   g_free (e->name);
   g_strfreev (e->resources);
   g_free (e);
+}
+
+G_DEFINE_QUARK (drd-types-error-quark, drd_types_error)
+
+gboolean
+drd_milli_parse (const char *text, gint64 *out, GError **error)
+{
+  const gint64 int_limit = G_MAXINT64 / 1000;
+  const char *p = text;
+  gboolean negative = FALSE, any_digit = FALSE, round_up = FALSE;
+  gint64 whole = 0, frac = 0;
+  int decimals = 0;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (p == NULL)
+    p = text = "";
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '+' || *p == '-')
+    negative = *p++ == '-';
+  while (g_ascii_isdigit (*p))
+    {
+      int digit = *p++ - '0';
+
+      any_digit = TRUE;
+      if (whole > (int_limit - digit) / 10)
+        goto bad;
+      whole = whole * 10 + digit;
+    }
+  if (*p == '.')
+    {
+      p++;
+      while (g_ascii_isdigit (*p))
+        {
+          any_digit = TRUE;
+          if (decimals < 3)
+            frac = frac * 10 + (*p - '0');
+          else if (decimals == 3)
+            round_up = *p >= '5';
+          decimals++;
+          p++;
+        }
+      for (int d = decimals; d < 3; d++)
+        frac *= 10;
+    }
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!any_digit || *p != '\0')
+    goto bad;
+  frac += round_up;
+  if (whole == int_limit && frac > G_MAXINT64 % 1000)
+    goto bad;
+  *out = negative ? -(whole * 1000 + frac) : whole * 1000 + frac;
+  return TRUE;
+
+bad:
+  g_set_error (error, DRD_TYPES_ERROR, DRD_TYPES_ERROR_INVALID_NUMBER,
+               _("“%s” is not a valid number"), text);
+  return FALSE;
+}
+
+char *
+drd_milli_format_buf (gint64 value, char buf[32])
+{
+  guint64 mag = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+
+  g_snprintf (buf, 32, "%s%" G_GUINT64_FORMAT ".%03u",
+              value < 0 ? "-" : "", mag / 1000, (guint) (mag % 1000));
+  return buf;
 }

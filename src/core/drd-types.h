@@ -104,6 +104,21 @@ DrdEvent *drd_event_copy (const DrdEvent *e);
 void      drd_event_free (DrdEvent *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdEvent, drd_event_free)
 
+/* Decimal text ↔ integer thousandths, exactly (kWh ↔ Wh, kW ↔ W).
+ * Parse accepts an optional sign, digits with an optional '.' and
+ * fraction ("1.234", "-0.5", "12", "0.0005"), surrounding spaces ignored;
+ * digits beyond the third decimal are rounded half away from zero
+ * ("0.0005" → 1).  No exponents, no thousands separators, no empty text. */
+#define DRD_TYPES_ERROR (drd_types_error_quark ())
+GQuark   drd_types_error_quark (void);
+typedef enum {
+  DRD_TYPES_ERROR_INVALID_NUMBER,
+} DrdTypesError;
+
+gboolean drd_milli_parse (const char *text, gint64 *out, GError **error);
+/* "1.234", "-0.005", "0.000": always 3 decimals; returns @buf. */
+char    *drd_milli_format_buf (gint64 value, char buf[32]);
+
 typedef struct {
   gint64      event_id;
   gint64      customer_id;
