@@ -20,6 +20,8 @@ int drd_cli_cmd_customers (DrdCliContext *ctx, int argc, char **argv);
 int drd_cli_cmd_event     (DrdCliContext *ctx, int argc, char **argv);
 int drd_cli_cmd_answer    (DrdCliContext *ctx, int argc, char **argv);
 int drd_cli_cmd_baseline  (DrdCliContext *ctx, int argc, char **argv);
+int drd_cli_cmd_settle    (DrdCliContext *ctx, int argc, char **argv);
+int drd_cli_cmd_export    (DrdCliContext *ctx, int argc, char **argv);
 
 /* ---- Errors and usage -------------------------------------------------- */
 
