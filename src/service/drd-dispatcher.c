@@ -62,6 +62,10 @@ check_thread (GTask        *task,
 
       if (e->status != DRD_EVENT_SCHEDULED && e->status != DRD_EVENT_ACTIVE)
         continue;
+      /* Recorded after the fact (backfill: created once its window was
+       * over): the operator records answers first and ends it himself. */
+      if (e->created_at >= e->end_at)
+        continue;
       if (e->end_at <= now)
         g_array_append_val (d->due, e->id);
       else if (d->next_end == 0 || e->end_at < d->next_end)

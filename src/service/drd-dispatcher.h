@@ -6,7 +6,11 @@
  * drd_store_end_event (audit actor "system"). Signal "event-ended"
  * (gint64 event_id) after the store committed it: connect the settler's
  * drd_settler_scan() to it. Runs on the creator's main context; never
- * blocks it (store calls are async or in a worker). */
+ * blocks it (store calls are async or in a worker).
+ *
+ * Events recorded after the fact (created when their window was already
+ * over: backfill) are left alone: the operator records the answers on the
+ * customers' behalf and then ends them (which starts settlement). */
 #pragma once
 
 #include <gio/gio.h>

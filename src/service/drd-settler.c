@@ -145,6 +145,24 @@ job_day_complete (Job     *job,
   return d != NULL && d->n_present == DRD_SLOTS_PER_DAY;
 }
 
+/* An incomplete day fetched at least this long after it ended is final:
+ * KEPCO's late data arrives within a day or two, so asking again would
+ * only repeat the same answer. Earlier fetches are asked again. */
+#define FINAL_AFTER_DAYS 3
+
+static gboolean
+job_day_known (Job     *job,
+               DrdDate  date)
+{
+  DrdMeterDay *d;
+
+  if (g_hash_table_contains (job->tried, GINT_TO_POINTER (date)))
+    return TRUE;
+  d = g_hash_table_lookup (job->days, GINT_TO_POINTER (date));
+  return d != NULL && (d->n_present == DRD_SLOTS_PER_DAY
+                       || d->fetched_at >= drd_date_start (date + FINAL_AFTER_DAYS));
+}
+
 static gboolean
 job_is_excluded (Job     *job,
                  DrdDate  date)
@@ -159,7 +177,8 @@ job_is_excluded (Job     *job,
  * look-back walk as core's CBL does it (weekdays, no holidays, no excluded
  * or event days), counting a day not yet fetched as if it will be complete
  * (so the walk asks for exactly what core will consider; if a fetched day
- * turns out incomplete the next plan walks further). Mirrors
+ * turns out incomplete the next plan walks further). A cached incomplete
+ * day is asked again unless it is final (job_day_known()). Mirrors
  * drd_cbl_compute()'s step 1. */
 static GArray *
 job_plan (Job             *job,
@@ -171,7 +190,7 @@ job_plan (Job             *job,
   g_autoptr(GHashTable) added = g_hash_table_new (NULL, NULL);
 
   for (DrdDate e = job->ev->first_date; e <= job->ev->last_date; e++)
-    if (!job_day_complete (job, e) && !g_hash_table_contains (job->tried, GINT_TO_POINTER (e)))
+    if (!job_day_known (job, e))
       {
         g_array_append_val (missing, e);
         g_hash_table_add (added, GINT_TO_POINTER (e));
@@ -192,7 +211,7 @@ job_plan (Job             *job,
             continue;
           if (job_day_complete (job, d))
             n++;
-          else if (g_hash_table_contains (job->tried, GINT_TO_POINTER (d)))
+          else if (job_day_known (job, d))
             continue;
           else
             {
