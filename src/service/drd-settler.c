@@ -687,6 +687,21 @@ job_fetches_done (DrdSettler *self,
       batch_add_result (self, job);
       return;
     }
+  if (job->error != NULL && self->event_task != NULL
+      && g_error_matches (job->error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_HTTP_CLIENT))
+    {
+      /* KEPCO refuses us (wrong service key, bad URL path): waiting will
+       * not help; tell the operator now instead of retrying for hours. */
+      GTask *task = g_steal_pointer (&self->event_task);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                               _("KEPCO refused the request (%s); check the service key and URL"),
+                               job->error->message);
+      g_object_unref (task);
+      batch_add_wait (self, job, 0, FALSE, job->error->message);
+      drd_settler_stop (self);
+      return;
+    }
   if (job->error != NULL)
     {
       gint attempts = job->cust->attempts + 1;

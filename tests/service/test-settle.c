@@ -868,7 +868,7 @@ spawn_sim (const char *event_arg,
   char buf[256];
   gsize len = 0;
 
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                            &pid, NULL, &out_fd, NULL, &error));
   g_assert_no_error (error);
   while (len < sizeof buf - 1)
@@ -988,10 +988,10 @@ test_cli_kill_and_resume (Fixture       *f,
 
   /* Killed run on the original. */
   {
-    const char *argv[] = { ctl, "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+    const char *argv[] = { ctl, "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
     char buf[512];
 
-    g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+    g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
                                              NULL, NULL, &pid, NULL, NULL, &err_fd, &error));
     g_assert_no_error (error);
     for (;;)
@@ -1031,9 +1031,19 @@ test_cli_kill_and_resume (Fixture       *f,
     g_assert_cmpint (p.n_settled, <, 200);
     drd_settle_progress_clear (&p);
   }
-  /* Re-run: continues. */
+  /* Without the service key KEPCO answers 401: a clear error at once,
+   * nothing settled, nothing lost. */
   {
     const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+
+    g_assert_cmpint (run_ctl (args, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "service key"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  /* Re-run: continues. */
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
 
     g_assert_cmpint (run_ctl (args, &out, &err), ==, 0);
     g_assert_nonnull (strstr (out, "customers: 200"));
