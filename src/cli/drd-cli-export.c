@@ -131,10 +131,10 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
   if (!drd_store_settle_get_progress (store, id, drd_store_now (), &progress, &error))
     return drd_cli_fail_error (NULL, error);
   if (event->status != DRD_EVENT_SETTLED)
-    drd_cli_note (_("note: event %" G_GINT64_FORMAT " is %s; %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+    drd_cli_note (_("note: event %lld is %s; %lld of %lld"
                     " customers are settled so far"),
-                  id, drd_event_status_to_string (event->status), progress.n_settled,
-                  progress.n_targeted);
+                  (long long) id, drd_event_status_to_string (event->status),
+                  (long long) progress.n_settled, (long long) progress.n_targeted);
   drd_settle_progress_clear (&progress);
 
   if (output != NULL)

@@ -68,17 +68,18 @@ print_progress (gpointer data)
     {
       g_autofree char *next = drd_cli_format_time (drd_settler_get_next_attempt_at (s));
 
-      drd_cli_note (_("settled %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT "; %" G_GUINT64_FORMAT
+      drd_cli_note (_("settled %llu of %llu; %llu"
                       " waiting (%s), next attempt %s"),
-                    done, total, waiting,
-                    drd_settler_get_last_error (s) ? drd_settler_get_last_error (s) : _("KEPCO"),
+                    (unsigned long long) done, (unsigned long long) total,
+                    (unsigned long long) waiting, drd_settler_get_last_error (s) ? drd_settler_get_last_error (s) : _("KEPCO"),
                     next);
     }
   else if (drd_settler_get_rate (s) > 0 && drd_settler_get_eta_seconds (s) >= 0)
-    drd_cli_note (_("settled %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " (%.0f/s, about %.0f s left)"),
-                  done, total, drd_settler_get_rate (s), drd_settler_get_eta_seconds (s));
+    drd_cli_note (_("settled %llu of %llu (%.0f/s, about %.0f s left)"),
+                  (unsigned long long) done, (unsigned long long) total, drd_settler_get_rate (s),
+                  drd_settler_get_eta_seconds (s));
   else
-    drd_cli_note (_("settled %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT), done, total);
+    drd_cli_note (_("settled %llu of %llu"), (unsigned long long) done, (unsigned long long) total);
   return G_SOURCE_CONTINUE;
 }
 
@@ -159,13 +160,13 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
     {
     case DRD_EVENT_SCHEDULED:
     case DRD_EVENT_ACTIVE:
-      return drd_cli_fail (_("event %" G_GINT64_FORMAT " is still %s; end it first with "
-                             "'drdeskctl event end %" G_GINT64_FORMAT "'"),
-                           id, drd_event_status_to_string (event->status), id);
+      return drd_cli_fail (_("event %lld is still %s; end it first with "
+                             "'drdeskctl event end %lld'"),
+                           (long long) id, drd_event_status_to_string (event->status), (long long) id);
     case DRD_EVENT_CANCELLED:
-      return drd_cli_fail (_("event %" G_GINT64_FORMAT " was cancelled; there is nothing to settle"), id);
+      return drd_cli_fail (_("event %lld was cancelled; there is nothing to settle"), (long long) id);
     case DRD_EVENT_SETTLED:
-      drd_cli_note (_("event %" G_GINT64_FORMAT " is already settled"), id);
+      drd_cli_note (_("event %lld is already settled"), (long long) id);
       return print_summary (store, id);
     default:
       break;
@@ -198,7 +199,7 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   sig_int = g_unix_signal_add (SIGINT, on_signal, &run);
   sig_term = g_unix_signal_add (SIGTERM, on_signal, &run);
   tick = g_timeout_add_seconds (1, print_progress, &run);
-  drd_cli_note (_("settling event %" G_GINT64_FORMAT " with KEPCO at %s"), id, kepco_url);
+  drd_cli_note (_("settling event %lld with KEPCO at %s"), (long long) id, kepco_url);
   drd_settler_settle_event_async (settler, id, NULL, settle_done, &run);
   while (!run.done)
     g_main_loop_run (loop);
@@ -211,8 +212,8 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
       g_autoptr(GError) e = g_steal_pointer (&run.error);
 
       if (run.interrupted)
-        return drd_cli_fail (_("interrupted; run 'drdeskctl settle %" G_GINT64_FORMAT "' again to continue"),
-                             id);
+        return drd_cli_fail (_("interrupted; run 'drdeskctl settle %lld' again to continue"),
+                             (long long) id);
       return drd_cli_fail_error (NULL, e);
     }
   print_progress (&run);

@@ -1063,9 +1063,9 @@ drain_done (GObject      *source,
       GTask *task = g_steal_pointer (&self->event_task);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("%" G_GINT64_FORMAT " customers could not be settled (last error: %s); "
+                               _("%lld customers could not be settled (last error: %s); "
                                  "run settle again to retry them"),
-                               d->n_failed, d->last_error ? d->last_error : _("unknown"));
+                               (long long) d->n_failed, d->last_error ? d->last_error : _("unknown"));
       g_object_unref (task);
       return;
     }
