@@ -4,6 +4,9 @@
 
 #include "store/drd-store-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+
 #include <string.h>
 
 void
@@ -93,21 +96,21 @@ validate_customer (const DrdCustomer *c,
                    GError           **error)
 {
   if (c->id <= 0)
-    return drd_store_set_invalid (error, "customer_id must be a positive integer");
+    return drd_store_set_invalid (error, _("customer_id must be a positive integer"));
   if (!text_ok (c->name, 200))
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": name must be 1 to 200 characters", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": name must be 1 to 200 characters"), c->id);
   if (!text_ok (c->kepco_no, 32))
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": kepco_customer_no must be 1 to 32 characters", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": kepco_customer_no must be 1 to 32 characters"), c->id);
   if (!text_ok (c->resource, 100))
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": resource must be 1 to 100 characters", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": resource must be 1 to 100 characters"), c->id);
   if (c->registered_w < 0)
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": registered capacity must not be negative", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": registered capacity must not be negative"), c->id);
   if (c->cbl_method != DRD_CBL_MID_6_10 && c->cbl_method != DRD_CBL_MAX_4_5)
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": unknown CBL method", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": unknown CBL method"), c->id);
   if ((c->phone && !g_utf8_validate (c->phone, -1, NULL))
       || (c->email && !g_utf8_validate (c->email, -1, NULL))
       || (c->webhook_url && !g_utf8_validate (c->webhook_url, -1, NULL)))
-    return drd_store_set_invalid (error, "customer %" G_GINT64_FORMAT ": text is not valid UTF-8", c->id);
+    return drd_store_set_invalid (error, _("customer %" PRId64 ": text is not valid UTF-8"), c->id);
   return TRUE;
 }
 
@@ -197,8 +200,8 @@ import_reject (sqlite3               *db,
 
       add_row_error (result, (guint) idx,
                      g_error_new (DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT,
-                                  "customer %" G_GINT64_FORMAT ": kepco_customer_no %s is already "
-                                  "used by customer %" G_GINT64_FORMAT,
+                                  _("customer %" PRId64 ": kepco_customer_no %s is already "
+                                  "used by customer %" PRId64),
                                   (gint64) sqlite3_column_int64 (stmt, 1),
                                   (const char *) sqlite3_column_text (stmt, 2),
                                   (gint64) sqlite3_column_int64 (stmt, 3)));
@@ -478,7 +481,7 @@ get_customer_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->customer_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no customer %" G_GINT64_FORMAT, op->customer_id);
+    return drd_store_set_not_found (error, _("no customer %" PRId64), op->customer_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select customer");
   op->customer = drd_store_customer_from_row (stmt, 0);

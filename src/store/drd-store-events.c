@@ -4,6 +4,9 @@
 
 #include "store/drd-store-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+
 #include <string.h>
 
 DrdEventStatus
@@ -80,17 +83,17 @@ validate_event (const DrdEvent *e,
 {
   if (e->name == NULL || !g_utf8_validate (e->name, -1, NULL)
       || g_utf8_strlen (e->name, -1) < 1 || g_utf8_strlen (e->name, -1) > 200)
-    return drd_store_set_invalid (error, "the event name must be 1 to 200 characters");
+    return drd_store_set_invalid (error, _("the event name must be 1 to 200 characters"));
   if ((int) e->kind < 0 || e->kind >= DRD_N_EVENT_KINDS)
-    return drd_store_set_invalid (error, "unknown event kind %d", (int) e->kind);
+    return drd_store_set_invalid (error, _("unknown event kind %d"), (int) e->kind);
   if (e->start_at % 900 != 0 || e->end_at % 900 != 0)
-    return drd_store_set_invalid (error, "event start and end must be on a 15-minute boundary");
+    return drd_store_set_invalid (error, _("event start and end must be on a 15-minute boundary"));
   if (e->end_at <= e->start_at)
-    return drd_store_set_invalid (error, "the event must end after it starts");
+    return drd_store_set_invalid (error, _("the event must end after it starts"));
   if (e->target_w <= 0)
-    return drd_store_set_invalid (error, "the target reduction must be positive");
+    return drd_store_set_invalid (error, _("the target reduction must be positive"));
   if (e->answer_deadline < 0 || e->answer_deadline > e->end_at)
-    return drd_store_set_invalid (error, "the answer deadline must not be after the event ends");
+    return drd_store_set_invalid (error, _("the answer deadline must not be after the event ends"));
   return TRUE;
 }
 
@@ -136,7 +139,7 @@ start_run (sqlite3  *db,
       if (!drd_store_step_done (db, stmt, "insert event_resources", error))
         return FALSE;
       if (sqlite3_changes (db) == 0)
-        return drd_store_set_invalid (error, "there are no resources to target; import customers first");
+        return drd_store_set_invalid (error, _("there are no resources to target; import customers first"));
     }
   else
     {
@@ -162,7 +165,7 @@ start_run (sqlite3  *db,
               sqlite3_bind_text (check, 1, e->resources[i], -1, SQLITE_STATIC);
               rc = sqlite3_step (check);
               if (rc == SQLITE_DONE)
-                return drd_store_set_invalid (error, "unknown resource “%s”", e->resources[i]);
+                return drd_store_set_invalid (error, _("unknown resource “%s”"), e->resources[i]);
               if (rc != SQLITE_ROW)
                 return drd_store_set_sqlite_error (error, db, "look up resource");
             }
@@ -188,8 +191,8 @@ start_run (sqlite3  *db,
       g_autofree char *from = format_kst (sqlite3_column_int64 (stmt, 2));
       g_autofree char *to = format_kst (sqlite3_column_int64 (stmt, 3));
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
-                   "overlaps event %" G_GINT64_FORMAT " “%s” (%s–%s KST), "
-                   "which targets some of the same resources",
+                   _("overlaps event %" PRId64 " “%s” (%s–%s KST), "
+                   "which targets some of the same resources"),
                    (gint64) sqlite3_column_int64 (stmt, 0),
                    (const char *) sqlite3_column_text (stmt, 1), from, to);
       return FALSE;
@@ -356,7 +359,7 @@ transition_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select event");
   from = drd_store_effective_status (sqlite3_column_int (stmt, 0),
@@ -368,14 +371,14 @@ transition_run (sqlite3  *db,
   if (from == op->to)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
-                   "event %" G_GINT64_FORMAT " is already %s", op->event_id,
+                   _("event %" PRId64 " is already %s"), op->event_id,
                    drd_event_status_to_string (from));
       return FALSE;
     }
   if (!transition_allowed (from, op->to))
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
-                   "event %" G_GINT64_FORMAT " is %s; it cannot become %s", op->event_id,
+                   _("event %" PRId64 " is %s; it cannot become %s"), op->event_id,
                    drd_event_status_to_string (from), drd_event_status_to_string (op->to));
       return FALSE;
     }
@@ -517,7 +520,7 @@ drd_store_set_event_status (DrdStore       *self,
                             GError        **error)
 {
   if ((int) status < 0 || status > DRD_EVENT_CANCELLED)
-    return drd_store_set_invalid (error, "unknown event status %d", (int) status);
+    return drd_store_set_invalid (error, _("unknown event status %d"), (int) status);
   return transition_sync (self, event_id, status, FALSE, "event.status", actor, now, error);
 }
 
@@ -596,7 +599,7 @@ get_event_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select event");
   return event_from_row (db, stmt, op->now, &op->event, error);
@@ -751,10 +754,10 @@ validate_answer (DrdAnswer    answer,
                  GError     **error)
 {
   if (answer != DRD_ANSWER_ACCEPT && answer != DRD_ANSWER_DENY)
-    return drd_store_set_invalid (error, "an answer must be accept or deny");
+    return drd_store_set_invalid (error, _("an answer must be accept or deny"));
   if (channel != DRD_CHANNEL_PORTAL && channel != DRD_CHANNEL_API
       && channel != DRD_CHANNEL_OPERATOR)
-    return drd_store_set_invalid (error, "an answer needs a channel (portal, api or operator)");
+    return drd_store_set_invalid (error, _("an answer needs a channel (portal, api or operator)"));
   return TRUE;
 }
 
@@ -778,7 +781,7 @@ answer_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select event");
   status = drd_store_effective_status (sqlite3_column_int (stmt, 0),
@@ -796,7 +799,7 @@ answer_run (sqlite3  *db,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     return drd_store_set_not_found (error,
-                                    "customer %" G_GINT64_FORMAT " is not targeted by event %" G_GINT64_FORMAT,
+                                    _("customer %" PRId64 " is not targeted by event %" PRId64),
                                     op->customer_id, op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select response");
@@ -813,7 +816,7 @@ answer_run (sqlite3  *db,
       if (status != DRD_EVENT_SCHEDULED && status != DRD_EVENT_ACTIVE && status != DRD_EVENT_ENDED)
         {
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED,
-                       "answers for event %" G_GINT64_FORMAT " are closed: the event is %s",
+                       _("answers for event %" PRId64 " are closed: the event is %s"),
                        op->event_id, drd_event_status_to_string (status));
           return FALSE;
         }
@@ -821,14 +824,14 @@ answer_run (sqlite3  *db,
   else if (status != DRD_EVENT_SCHEDULED && status != DRD_EVENT_ACTIVE)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED,
-                   "answers for event %" G_GINT64_FORMAT " are closed: the event is %s",
+                   _("answers for event %" PRId64 " are closed: the event is %s"),
                    op->event_id, drd_event_status_to_string (status));
       return FALSE;
     }
   else if (op->now >= deadline)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED,
-                   "answers for event %" G_GINT64_FORMAT " are closed: the answer deadline has passed",
+                   _("answers for event %" PRId64 " are closed: the answer deadline has passed"),
                    op->event_id);
       return FALSE;
     }
@@ -961,7 +964,7 @@ get_response_run (sqlite3  *db,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     return drd_store_set_not_found (error,
-                                    "customer %" G_GINT64_FORMAT " is not targeted by event %" G_GINT64_FORMAT,
+                                    _("customer %" PRId64 " is not targeted by event %" PRId64),
                                     op->customer_id, op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select response");
@@ -1010,7 +1013,7 @@ counts_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select event");
 

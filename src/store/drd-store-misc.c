@@ -4,6 +4,9 @@
 
 #include "store/drd-store-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +73,7 @@ drd_store_append_audit (DrdStore   *self,
 
   g_return_val_if_fail (DRD_IS_STORE (self), FALSE);
   if (actor == NULL || *actor == '\0' || action == NULL || *action == '\0')
-    return drd_store_set_invalid (error, "an audit entry needs an actor and an action");
+    return drd_store_set_invalid (error, _("an audit entry needs an actor and an action"));
   return drd_store_write (self, audit_run, &op, error);
 }
 
@@ -149,7 +152,7 @@ drd_store_set_setting (DrdStore   *self,
 
   g_return_val_if_fail (DRD_IS_STORE (self), FALSE);
   if (key == NULL || *key == '\0')
-    return drd_store_set_invalid (error, "a setting needs a key");
+    return drd_store_set_invalid (error, _("a setting needs a key"));
   return drd_store_write (self, set_setting_run, &op, error);
 }
 
@@ -206,7 +209,7 @@ drd_store_replace_holidays (DrdStore  *self,
     {
       const DrdHoliday *h = g_ptr_array_index (holidays, i);
       if (!day_ok (h->day))
-        return drd_store_set_invalid (error, "holiday %u: “%s” is not a date (YYYY-MM-DD)",
+        return drd_store_set_invalid (error, _("holiday %u: “%s” is not a date (YYYY-MM-DD)"),
                                       i + 1, h->day);
     }
   return drd_store_write (self, replace_holidays_run, holidays, error);
@@ -333,7 +336,7 @@ drd_store_credit_points (DrdStore   *self,
   g_return_val_if_fail (DRD_IS_STORE (self), DRD_CREDIT_FAILED);
   if (reason == NULL || *reason == '\0')
     {
-      drd_store_set_invalid (error, "a ledger entry needs a reason");
+      drd_store_set_invalid (error, _("a ledger entry needs a reason"));
       return DRD_CREDIT_FAILED;
     }
   if (!drd_store_write (self, credit_run, &op, error))
@@ -362,7 +365,7 @@ customer_exists (sqlite3     *db,
   sqlite3_bind_int64 (stmt, 1, customer_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no customer %" G_GINT64_FORMAT, customer_id);
+    return drd_store_set_not_found (error, _("no customer %" PRId64), customer_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select customer");
   sqlite3_reset (stmt);
@@ -559,7 +562,7 @@ drd_store_enqueue_job (DrdStore   *self,
 
   g_return_val_if_fail (DRD_IS_STORE (self), FALSE);
   if (kind == NULL || *kind == '\0')
-    return drd_store_set_invalid (error, "a job needs a kind");
+    return drd_store_set_invalid (error, _("a job needs a kind"));
   if (!drd_store_write (self, enqueue_run, &op, error))
     return FALSE;
   if (out_job_id != NULL)
@@ -658,13 +661,13 @@ job_update_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->job_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no job %" G_GINT64_FORMAT, op->job_id);
+    return drd_store_set_not_found (error, _("no job %" PRId64), op->job_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select job");
   if (sqlite3_column_int (stmt, 0) != DRD_JOB_RUNNING)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
-                   "job %" G_GINT64_FORMAT " is not running", op->job_id);
+                   _("job %" PRId64 " is not running"), op->job_id);
       return FALSE;
     }
   sqlite3_reset (stmt);
@@ -769,7 +772,7 @@ get_job_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->job_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no job %" G_GINT64_FORMAT, op->job_id);
+    return drd_store_set_not_found (error, _("no job %" PRId64), op->job_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select job");
   op->job = job_from_row (stmt);
@@ -832,10 +835,10 @@ drd_store_put_meter_day (DrdStore          *self,
   g_return_val_if_fail (day != NULL, FALSE);
 
   if (!day_ok (day->day))
-    return drd_store_set_invalid (error, "“%.10s” is not a date (YYYY-MM-DD)", day->day);
+    return drd_store_set_invalid (error, _("“%.10s” is not a date (YYYY-MM-DD)"), day->day);
   for (int i = 0; i < DRD_SLOTS_PER_DAY; i++)
     if (day->slots[i] < -1)
-      return drd_store_set_invalid (error, "meter slot %d of %s is negative", i, day->day);
+      return drd_store_set_invalid (error, _("meter slot %d of %s is negative"), i, day->day);
   return drd_store_write (self, put_meter_day_run, (gpointer) day, error);
 }
 
@@ -873,7 +876,7 @@ get_meter_days_run (sqlite3  *db,
         {
           g_free (d);
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
-                       "meter day of customer %" G_GINT64_FORMAT " is damaged", op->customer_id);
+                       _("meter day of customer %" PRId64 " is damaged"), op->customer_id);
           return FALSE;
         }
       memcpy (d->slots, blob, sizeof d->slots);
@@ -901,7 +904,7 @@ drd_store_get_meter_days (DrdStore   *self,
   g_return_val_if_fail (DRD_IS_STORE (self), NULL);
   if (!day_ok (first_day) || !day_ok (last_day))
     {
-      drd_store_set_invalid (error, "a meter day range needs two dates (YYYY-MM-DD)");
+      drd_store_set_invalid (error, _("a meter day range needs two dates (YYYY-MM-DD)"));
       return NULL;
     }
   if (!drd_store_read (self, get_meter_days_run, &op, error))

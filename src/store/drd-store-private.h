@@ -168,6 +168,14 @@ DrdCustomer *drd_store_customer_from_row (sqlite3_stmt *stmt,
   "c.id, c.name, c.kepco_no, r.name, c.registered_w, c.cbl_method, " \
   "c.is_factory, c.phone, c.email, c.webhook_url"
 
+/* SQL expression of an event's effective status (see "Event status" in
+ * drd-store.h): scheduled counts as active once start_at <= now. @alias
+ * is the events table alias, @now a parameter or literal, e.g.
+ * "SELECT … WHERE " DRD_STORE_SQL_EFFECTIVE_STATUS ("e", "?2") " IN (0, 1)". */
+#define DRD_STORE_SQL_EFFECTIVE_STATUS(alias, now) \
+  "(CASE WHEN " alias ".status = 0 AND " alias ".start_at <= " now \
+  " THEN 1 ELSE " alias ".status END)"
+
 /* Test hooks. Number of writer transactions committed so far (a group
  * counts once), and of operations completed successfully. */
 guint64  drd_store_get_commit_count (DrdStore *self);

@@ -95,10 +95,11 @@ const char *drd_store_get_path (DrdStore *self);
 /* Current Unix time in seconds (UTC). */
 gint64      drd_store_now (void);
 
-/* A number that changes whenever any connection (this process's writer or
- * another process) committed a change since the last call saw it;
- * (PRAGMA data_version on a dedicated read connection plus this process's
- * own commit counter). Cheap; the window polls it about twice a second. */
+/* A number that changes whenever any other connection — this process's
+ * writer or another process — committed a change since the previous call
+ * (PRAGMA data_version on a dedicated read-only connection). Cheap (no
+ * file I/O after the first call, which opens the connection); the window
+ * polls it about twice a second and refreshes when it changed. */
 gboolean    drd_store_get_data_version (DrdStore *self,
                                         guint64  *out_version,
                                         GError  **error);
@@ -125,9 +126,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdStoreImportResult, drd_store_import_result_fre
  * new. A row that is invalid (id <= 0, empty name/kepco_no/resource,
  * negative registered_w) or refused by a constraint (e.g. a kepco_no
  * already used by another customer) is reported in row_errors and the
- * other rows are still stored. Returns NULL only when the whole operation
- * failed (nothing stored). @actor and @now go into one audit_log row
- * ('customer.import'). */
+ * other rows are still stored. The same customer_id twice: the later row
+ * wins (the earlier counts as an update). A kepco_no already used by
+ * another customer (in the database, or by an earlier row of the batch)
+ * refuses the row (CONSTRAINT). Rows are applied set-wise (one INSERT …
+ * SELECT, one UPDATE … FROM), so swapping two customers' KEPCO numbers in
+ * one batch fails the whole import. Returns NULL only when the whole
+ * operation failed (nothing stored). @actor and @now go into one
+ * audit_log row ('customer.import'). row_errors is sorted by index. */
 DrdStoreImportResult *drd_store_import_customers (DrdStore   *self,
                                                   GPtrArray  *customers,
                                                   const char *actor,

@@ -216,6 +216,7 @@ test_migrate_reopen (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   gint64 n_objects = raw_int (f->path, "SELECT count(*) FROM sqlite_schema");
+  g_autofree char *value_s = NULL;
   gint64 value;
 
   g_assert_true (drd_store_set_setting (f->store, "k", "v", &error));
@@ -226,7 +227,8 @@ test_migrate_reopen (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_schema"), ==, n_objects);
-  g_assert_cmpstr (drd_store_get_setting (f->store, "k", &error), ==, "v");
+  value_s = drd_store_get_setting (f->store, "k", &error);
+  g_assert_cmpstr (value_s, ==, "v");
   value = raw_int (f->path, "SELECT count(*) FROM settings");
   g_assert_cmpint (value, ==, 1);
 }
@@ -237,8 +239,9 @@ test_migrate_newer (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DrdStore) store = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
 
-  g_mkdir_with_parents (g_path_get_dirname (f->path), 0700);
+  g_mkdir_with_parents (dir, 0700);
   raw_exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 7;");
   store = drd_store_open (f->path, &error);
   g_assert_null (store);
@@ -518,6 +521,29 @@ test_customers_bulk (Fixture       *f,
 /* ------------------------------------------------------------------ */
 /* Events                                                             */
 
+typedef struct {
+  gint64 now;
+  gint64 n_open;
+} OpenCount;
+
+static gboolean
+count_open_run (sqlite3  *db,
+                gpointer  data,
+                GError  **error)
+{
+  OpenCount *c = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db,
+      "SELECT count(*) FROM events e WHERE " DRD_STORE_SQL_EFFECTIVE_STATUS ("e", "?1") " = 1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, c->now);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "count active events");
+  c->n_open = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
 static void
 test_events_start (Fixture       *f,
                    gconstpointer  data)
@@ -547,6 +573,14 @@ test_events_start (Fixture       *f,
   got = drd_store_get_event (f->store, id_a, T0 + 2 * HOUR, &error);
   g_assert_cmpint (got->status, ==, DRD_EVENT_ACTIVE);
   g_clear_pointer (&got, drd_event_free);
+  {
+    OpenCount c = { T0, -1 };
+    g_assert_true (drd_store_read (f->store, count_open_run, &c, &error));
+    g_assert_cmpint (c.n_open, ==, 0);
+    c.now = T0 + 2 * HOUR;
+    g_assert_true (drd_store_read (f->store, count_open_run, &c, &error));
+    g_assert_cmpint (c.n_open, ==, 1);
+  }
 
   /* All resources (B is free at that time, A is not: different window). */
   id_all = start_event (f, NULL, T0 + 5 * HOUR, T0 + 6 * HOUR, 0, &n);
@@ -1417,6 +1451,130 @@ test_meter_days (Fixture       *f,
   g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT);
 }
 
+/* Three writes in one group: the middle one writes, then fails. Only its
+ * own change is rolled back; the others commit in the same transaction. */
+typedef struct {
+  const char *key;
+  gboolean    fail;
+} SettingWrite;
+
+static gboolean
+setting_write_run (sqlite3  *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  SettingWrite *w = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db, "INSERT INTO settings (key, value) VALUES (?1, 'x')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, w->key, -1, SQLITE_STATIC);
+  if (!drd_store_step_done (db, stmt, "insert setting", error))
+    return FALSE;
+  if (w->fail)
+    return drd_store_set_invalid (error, "failing on purpose after writing %s", w->key);
+  return TRUE;
+}
+
+typedef struct {
+  guint   pending;
+  GError *errors[3];
+} IsolationData;
+
+static void
+isolation_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  IsolationData *d = user_data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "index"));
+
+  g_task_propagate_boolean (G_TASK (result), &d->errors[i]);
+  d->pending--;
+}
+
+static void
+test_group_isolation (Fixture       *f,
+                      gconstpointer  data)
+{
+  SettingWrite writes[3] = { { "a", FALSE }, { "b", TRUE }, { "c", FALSE } };
+  IsolationData d = { 0, };
+  guint64 commits;
+
+  drd_store_set_writer_delay (f->store, 50000);
+  commits = drd_store_get_commit_count (f->store);
+  for (guint i = 0; i < 3; i++)
+    {
+      GTask *task = g_task_new (f->store, NULL, isolation_cb, &d);
+      g_object_set_data (G_OBJECT (task), "index", GUINT_TO_POINTER (i));
+      g_task_set_task_data (task, &writes[i], NULL);
+      drd_store_write_in_task (f->store, task, setting_write_run);
+      d.pending++;
+    }
+  while (d.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (drd_store_get_commit_count (f->store) - commits, ==, 1);
+  g_assert_no_error (d.errors[0]);
+  g_assert_error (d.errors[1], DRD_STORE_ERROR, DRD_STORE_ERROR_INVALID);
+  g_assert_no_error (d.errors[2]);
+  g_clear_error (&d.errors[1]);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings WHERE key IN ('a', 'c')"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings WHERE key = 'b'"), ==, 0);
+}
+
+/* Two stores (as two processes would) writing at once: busy_timeout and
+ * BEGIN IMMEDIATE keep SQLITE_BUSY from surfacing. */
+static gpointer
+many_writes_thread (gpointer data)
+{
+  DrdStore *store = data;
+  GError *error = NULL;
+
+  for (int i = 0; i < 100; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%p-%d", (void *) store, i);
+      if (!drd_store_set_setting (store, key, "v", &error))
+        return error;
+    }
+  return NULL;
+}
+
+static void
+test_two_writers (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdStore) other = drd_store_open (f->path, &error);
+  GThread *t1, *t2;
+  GError *e1, *e2;
+
+  g_assert_no_error (error);
+  t1 = g_thread_new ("w1", many_writes_thread, f->store);
+  t2 = g_thread_new ("w2", many_writes_thread, other);
+  e1 = g_thread_join (t1);
+  e2 = g_thread_join (t2);
+  g_assert_no_error (e1);
+  g_assert_no_error (e2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM settings"), ==, 200);
+  g_assert_finalize_object (g_steal_pointer (&other));
+}
+
+static void
+test_open_directory (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdStore) store = NULL;
+
+  /* The database path is an existing directory. */
+  store = drd_store_open (f->dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, f->dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1448,6 +1606,9 @@ main (int   argc,
   ADD ("/store/async/group-commit", test_group_commit);
   ADD ("/store/async/cancel", test_async_cancel);
   ADD ("/store/async/ops", test_async_ops);
+  ADD ("/store/async/group-isolation", test_group_isolation);
+  ADD ("/store/concurrency/two-writers", test_two_writers);
+  ADD_UNOPENED ("/store/open/directory", test_open_directory);
   ADD ("/store/concurrency/snapshots", test_concurrent_reads);
   ADD ("/store/concurrency/data-version", test_data_version);
   ADD ("/store/ledger", test_ledger);
