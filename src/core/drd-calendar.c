@@ -19,6 +19,13 @@ struct _DrdCalendar
 
 G_DEFINE_FINAL_TYPE (DrdCalendar, drd_calendar, G_TYPE_OBJECT)
 
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 drd_calendar_finalize (GObject *object)
 {
@@ -32,6 +39,9 @@ static void
 drd_calendar_class_init (DrdCalendarClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = drd_calendar_finalize;
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -162,6 +172,8 @@ drd_calendar_load_data (DrdCalendar *calendar, const char *data, gssize len, GEr
   g_hash_table_iter_init (&iter, parsed);
   while (g_hash_table_iter_next (&iter, &key, &value))
     merge_name (calendar->holidays, GPOINTER_TO_INT (key), value);
+  if (g_hash_table_size (parsed) > 0)
+    g_signal_emit (calendar, signals[CHANGED], 0);
   return TRUE;
 }
 
@@ -235,6 +247,7 @@ drd_calendar_add (DrdCalendar *calendar, DrdDate date, const char *name)
   g_return_val_if_fail (DRD_IS_CALENDAR (calendar), FALSE);
   was = g_hash_table_contains (calendar->holidays, GINT_TO_POINTER (date));
   g_hash_table_insert (calendar->holidays, GINT_TO_POINTER (date), g_strdup (name ? name : ""));
+  g_signal_emit (calendar, signals[CHANGED], 0);
   return !was;
 }
 
@@ -242,7 +255,10 @@ gboolean
 drd_calendar_remove (DrdCalendar *calendar, DrdDate date)
 {
   g_return_val_if_fail (DRD_IS_CALENDAR (calendar), FALSE);
-  return g_hash_table_remove (calendar->holidays, GINT_TO_POINTER (date));
+  if (!g_hash_table_remove (calendar->holidays, GINT_TO_POINTER (date)))
+    return FALSE;
+  g_signal_emit (calendar, signals[CHANGED], 0);
+  return TRUE;
 }
 
 gboolean

@@ -11,6 +11,8 @@
  * Errors (DRD_CALENDAR_ERROR_PARSE) name the 1-based line number, e.g.
  *   "line 7: “2026-02-30” is not a valid date (expected YYYY-MM-DD)".
  *
+ * Signal "changed" (no arguments) is emitted after add, remove or a
+ * successful load_data that changed anything, so views can refresh.
  * Read-only use from several threads is safe; modifications are not. */
 #pragma once
 

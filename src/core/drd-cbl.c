@@ -450,6 +450,21 @@ append_dates (GString *out, GArray *dates)
   g_string_append_c (out, '\n');
 }
 
+static const char *
+skip_reason_text (DrdCblSkipReason reason)
+{
+  switch (reason)
+    {
+    case DRD_CBL_SKIP_WEEKEND: return _("weekend");
+    case DRD_CBL_SKIP_HOLIDAY: return _("public holiday");
+    case DRD_CBL_SKIP_EXCLUDED: return _("excluded: targeted by another DR event");
+    case DRD_CBL_SKIP_EVENT_DAY: return _("a day of this event");
+    case DRD_CBL_SKIP_NO_DATA: return _("no meter data");
+    case DRD_CBL_SKIP_INCOMPLETE: return _("incomplete meter data");
+    default: return "?";
+    }
+}
+
 static gint64
 total_of (const DrdCblDay *day, DrdDate date)
 {
@@ -474,8 +489,10 @@ drd_cbl_result_explain (const DrdCblResult *result)
 
       drd_date_format_buf (day->event_date, date);
       if (day->status == DRD_CBL_STATUS_OK)
-        g_string_append_printf (out, _("CBL %s for %s: %u days used:"),
-                                drd_cbl_method_to_string (result->method), date, day->used->len);
+        g_string_append_printf (out, _("CBL %s for %s: %u eligible days considered, %u abnormal, "
+                                       "%u used:"),
+                                drd_cbl_method_to_string (result->method), date,
+                                day->considered->len, day->abnormal->len, day->used->len);
       else
         g_string_append_printf (out, _("CBL %s for %s: insufficient history: %u usable days "
                                        "of %u needed (%u eligible, %u abnormal)"),
@@ -504,19 +521,54 @@ drd_cbl_result_explain (const DrdCblResult *result)
                                   drd_date_format_buf (d, ds),
                                   drd_milli_format_buf (total_of (day, d), kwh), mean);
         }
-      for (guint s = 0; s < day->skipped->len; s++)
-        {
-          const DrdCblSkippedDay *sk = &g_array_index (day->skipped, DrdCblSkippedDay, s);
-          char ds[11];
+      /* Skipped days among the considered ones explain the gaps, one line
+       * each; the search beyond the oldest considered day (up to the
+       * calendar bound when history runs out) is summarised by reason. */
+      {
+        DrdDate cutoff = day->considered->len > 0
+                         ? g_array_index (day->considered, DrdDate, day->considered->len - 1)
+                         : day->event_date;
+        guint counts[DRD_CBL_SKIP_INCOMPLETE + 1] = { 0 };
+        guint n_older = 0;
+        DrdDate oldest = day->event_date;
 
-          drd_date_format_buf (sk->date, ds);
-          if (sk->reason == DRD_CBL_SKIP_INCOMPLETE)
-            g_string_append_printf (out, _("  skipped: %s (%u of 96 slots missing)\n"),
-                                    ds, sk->n_missing);
-          else
-            g_string_append_printf (out, _("  skipped: %s (%s)\n"), ds,
-                                    drd_cbl_skip_reason_to_string (sk->reason));
-        }
+        for (guint s = 0; s < day->skipped->len; s++)
+          {
+            const DrdCblSkippedDay *sk = &g_array_index (day->skipped, DrdCblSkippedDay, s);
+            char ds[11];
+
+            if (sk->date < cutoff)
+              {
+                n_older++;
+                counts[sk->reason]++;
+                oldest = MIN (oldest, sk->date);
+                continue;
+              }
+            drd_date_format_buf (sk->date, ds);
+            if (sk->reason == DRD_CBL_SKIP_INCOMPLETE)
+              g_string_append_printf (out, _("  skipped: %s (%u of 96 slots missing)\n"),
+                                      ds, sk->n_missing);
+            else
+              g_string_append_printf (out, _("  skipped: %s (%s)\n"), ds,
+                                      skip_reason_text (sk->reason));
+          }
+        if (n_older > 0)
+          {
+            char ds[11];
+            gboolean first = TRUE;
+
+            g_string_append_printf (out, _("  searched back to %s, %u more days skipped:"),
+                                    drd_date_format_buf (oldest, ds), n_older);
+            for (guint r = 0; r < G_N_ELEMENTS (counts); r++)
+              if (counts[r] > 0)
+                {
+                  g_string_append_printf (out, "%s %u %s", first ? "" : ",", counts[r],
+                                          skip_reason_text ((DrdCblSkipReason) r));
+                  first = FALSE;
+                }
+            g_string_append_c (out, '\n');
+          }
+      }
     }
   return g_string_free (out, FALSE);
 }

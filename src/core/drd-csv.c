@@ -454,6 +454,11 @@ drd_csv_write_field (GString *out, const char *field, gssize len)
 void
 drd_csv_write_record (GString *out, const char * const *fields, guint n_fields)
 {
+  if (n_fields == 1 && (fields[0] == NULL || fields[0][0] == '\0'))
+    {
+      g_string_append_len (out, "\"\"\r\n", 4);
+      return;
+    }
   for (guint i = 0; i < n_fields; i++)
     {
       if (i > 0)
@@ -470,8 +475,10 @@ drd_csv_writer_init (DrdCsvWriter *writer, GString *out, gboolean bom)
   g_return_if_fail (out != NULL);
   writer->out = out;
   writer->in_record = FALSE;
+  writer->n_fields = 0;
   if (bom)
     drd_csv_write_bom (out);
+  writer->record_start = out->len;
 }
 
 static inline void
@@ -479,7 +486,10 @@ separator (DrdCsvWriter *writer)
 {
   if (writer->in_record)
     fast_append_c (writer->out, ',');
+  else
+    writer->record_start = writer->out->len;
   writer->in_record = TRUE;
+  writer->n_fields++;
 }
 
 void
@@ -536,6 +546,10 @@ drd_csv_writer_field_milli (DrdCsvWriter *writer, gint64 value)
 void
 drd_csv_writer_end_record (DrdCsvWriter *writer)
 {
+  if (writer->n_fields == 1 && writer->out->len == writer->record_start)
+    fast_append (writer->out, "\"\"", 2);
   fast_append (writer->out, "\r\n", 2);
   writer->in_record = FALSE;
+  writer->n_fields = 0;
+  writer->record_start = writer->out->len;
 }

@@ -16,7 +16,10 @@
  * Writer: appends to a GString.  A field is quoted only when it must be:
  * it contains a comma, a double quote, CR or LF, or starts or ends with a
  * space or tab (spreadsheets trim those otherwise).  Records end in CRLF as
- * RFC 4180 says.  Optional UTF-8 BOM for spreadsheet tools. */
+ * RFC 4180 says.  A record of one empty field is written as `""` so that
+ * it is not an empty line (which the reader skips).  Optional UTF-8 BOM
+ * for spreadsheet tools.  Writers never neutralise spreadsheet formulas
+ * ("=1+2"): the text is data and round-trips unchanged. */
 #pragma once
 
 #include <glib.h>
@@ -89,6 +92,8 @@ void          drd_csv_write_record (GString *out, const char * const *fields, gu
 typedef struct {
   GString  *out;
   gboolean  in_record;
+  guint     n_fields;       /* fields written in the current record */
+  gsize     record_start;   /* out->len when the record began */
 } DrdCsvWriter;
 
 void          drd_csv_writer_init (DrdCsvWriter *writer, GString *out, gboolean bom);

@@ -239,9 +239,11 @@ test_ineligible_days (void)
   explain = drd_cbl_result_explain (res);
   g_test_message ("%s", explain);
   g_assert_nonnull (strstr (explain, "2026-06-24, 2026-06-23, 2026-06-22, 2026-06-19, 2026-06-18"));
-  g_assert_nonnull (strstr (explain, "2026-06-29 (holiday)"));
-  g_assert_nonnull (strstr (explain, "2026-06-30 (excluded)"));
+  g_assert_nonnull (strstr (explain, "2026-06-29 (public holiday)"));
+  g_assert_nonnull (strstr (explain, "2026-06-30 (excluded: targeted by another DR event)"));
   g_assert_nonnull (strstr (explain, "2026-06-26 (1 of 96 slots missing)"));
+  g_assert_nonnull (strstr (explain, "2026-06-25 (no meter data)"));
+  g_assert_nonnull (strstr (explain, "10 eligible days considered, 0 abnormal, 5 used"));
 }
 
 /* A day after the event day is never used, nor the event day itself. */
@@ -348,8 +350,17 @@ test_abnormal_low (void)
           DrdDate want[5] = { weekday_back (0), weekday_back (1), weekday_back (3),
                               weekday_back (4), weekday_back (5) };
 
+          g_autofree char *explain = drd_cbl_result_explain (res);
+          g_autofree char *line = NULL;
+          char ds[11];
+
           g_assert_cmpuint (res->days[0].abnormal->len, ==, 1);
           g_assert_cmpint (g_array_index (res->days[0].abnormal, DrdDate, 0), ==, weekday_back (2));
+          /* mean = (4 × 96 900 + 68 399) / 5 = 91 199.8 → 91.200 kWh */
+          line = g_strdup_printf ("abnormal, dropped: %s (total 68.399 kWh against a mean of "
+                                  "91.200 kWh)", drd_date_format_buf (weekday_back (2), ds));
+          g_test_message ("%s", explain);
+          g_assert_nonnull (strstr (explain, line));
           assert_dates (res->days[0].used, want, 5);
           g_assert_cmpint (res->cbl_wh[0], ==, 1000);
         }
@@ -421,7 +432,14 @@ test_insufficient (void)
   for (guint s = 0; s < mid->n_slots; s++)
     g_assert_cmpint (mid->cbl_wh[s], ==, 0);
   explain = drd_cbl_result_explain (mid);
-  g_assert_nonnull (strstr (explain, "insufficient history"));
+  g_test_message ("%s", explain);
+  g_assert_nonnull (strstr (explain, "insufficient history: 9 usable days of 10 needed"));
+  /* the fruitless search to the calendar bound is one summary line */
+  g_assert_nonnull (strstr (explain, "more days skipped:"));
+  {
+    g_auto (GStrv) lines = g_strsplit (explain, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), <, 12);
+  }
 }
 
 /* Empty history ends at the calendar bound instead of searching forever. */

@@ -247,10 +247,15 @@ test_writer (void)
   drd_csv_writer_field_milli (&w, G_MAXINT64);
   drd_csv_writer_end_record (&w);
   drd_csv_write_record (out, rec, 3);
+  drd_csv_writer_field (&w, "");          /* a lone empty field is not an empty line */
+  drd_csv_writer_end_record (&w);
+  drd_csv_write_record (out, rec + 2, 1);
   g_assert_cmpstr (out->str, ==,
                    "\xEF\xBB\xBF" "id,kwh,\r\n"
                    "-42,1.234,-0.005,0.000,-9223372036854775808,9223372036854775.807\r\n"
-                   "a,\"b,c\",\r\n");
+                   "a,\"b,c\",\r\n"
+                   "\"\"\r\n"
+                   "\"\"\r\n");
 }
 
 /* Whatever the writer writes, the reader reads back unchanged. */

@@ -4,7 +4,9 @@
  * zone would shift results by 13–14 hours and fail here. */
 #include "core/drd-time.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* 2026-07-01T13:00:00+09:00 */
 #define T_20260701_1300 G_GINT64_CONSTANT (1782878400)
@@ -15,6 +17,38 @@ test_tz_is_foreign (void)
   /* The harness sets a zone far from Seoul; if that ever changes, the TZ
    * independence below is no longer being proven. */
   g_assert_cmpstr (g_getenv ("TZ"), ==, "America/New_York");
+}
+
+/* The same answers whatever the process zone is, even when it changes at
+ * run time (core never asks libc or GLib for local time). */
+static void
+test_tz_switch (void)
+{
+  static const char *zones[] = { "America/New_York", "UTC", "Asia/Seoul", "Pacific/Chatham",
+                                 "Asia/Kolkata", "Pacific/Kiritimati", "America/St_Johns" };
+  g_autofree char *saved = g_strdup (g_getenv ("TZ"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (zones); i++)
+    {
+      gint64 t;
+      char buf[26];
+
+      g_setenv ("TZ", zones[i], TRUE);
+      tzset ();
+      g_assert_true (drd_time_parse_iso8601 ("2026-07-01T13:00:00", &t, NULL));
+      g_assert_cmpint (t, ==, T_20260701_1300);
+      g_assert_true (drd_time_parse_iso8601 ("2026-07-01", &t, NULL));
+      g_assert_cmpint (t, ==, G_GINT64_CONSTANT (1782831600));
+      g_assert_cmpstr (drd_time_format_iso8601_buf (T_20260701_1300, buf), ==,
+                       "2026-07-01T13:00:00+09:00");
+      g_assert_cmpint (drd_date_of_instant (G_GINT64_CONSTANT (1782831600)), ==, 20635);
+      g_assert_cmpint (drd_slot_of_instant (T_20260701_1300), ==, 52);
+    }
+  if (saved)
+    g_setenv ("TZ", saved, TRUE);
+  else
+    g_unsetenv ("TZ");
+  tzset ();
 }
 
 static void
@@ -290,6 +324,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/time/tz-is-foreign", test_tz_is_foreign);
+  g_test_add_func ("/time/tz-switch", test_tz_switch);
   g_test_add_func ("/time/ymd-against-gdate", test_ymd_against_gdate);
   g_test_add_func ("/time/valid-ymd", test_valid_ymd);
   g_test_add_func ("/time/weekday", test_weekday);
