@@ -4,6 +4,7 @@
 #include "config.h"
 #include "kepco/drd-kepco-client.h"
 
+#include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct _DrdKepcoClient
   char *base_url;            /* without trailing '/' */
   char *service_key;
   char *service_key_escaped;
+  char *service_key_unescaped;   /* when the key came URL-encoded */
   guint max_in_flight;
   guint timeout_ms;
   guint max_attempts;
@@ -57,7 +59,7 @@ struct _DrdKepcoClient
   DrdKepcoBreakerState breaker;
   guint consecutive_failures;
   gint64 opened_at;
-  guint cooldown_id;         /* flips OPEN to HALF_OPEN for whoever watches */
+  GSource *cooldown_src;     /* flips OPEN to HALF_OPEN for whoever watches */
   gboolean probe_in_flight;
   char *last_error;
   guint64 n_requests;
@@ -116,21 +118,47 @@ typedef struct {
   GCancellable *attempt_cancel;
   GInputStream *stream;
   GByteArray *body;
-  guint timeout_id;
+  GSource *timeout_src;
   gboolean timed_out;
-  guint backoff_id;
+  GSource *backoff_src;
   GSource *cancel_source;
   GList *queue_link;
 } Request;
 
 static void pump (DrdKepcoClient *self);
 
+/* Timers go to the thread-default main context, like libsoup's I/O, so
+ * the client also works from a worker thread with its own context.
+ * (g_source_remove() by id only knows the global default context.) */
+static GSource *
+timeout_here (guint        ms,
+              GSourceFunc  func,
+              gpointer     data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+
 static void
 request_free (gpointer data)
 {
   Request *r = data;
 
-  g_assert (r->timeout_id == 0 && r->backoff_id == 0 && r->queue_link == NULL);
+  g_assert (r->timeout_src == NULL && r->backoff_src == NULL && r->queue_link == NULL);
   if (r->cancel_source)
     {
       g_source_destroy (r->cancel_source);
@@ -166,6 +194,8 @@ drd_kepco_client_redact (DrdKepcoClient *self,
     g_string_replace (s, self->service_key, REDACTED, 0);
   if (self->service_key_escaped && strlen (self->service_key_escaped) >= 3)
     g_string_replace (s, self->service_key_escaped, REDACTED, 0);
+  if (self->service_key_unescaped && strlen (self->service_key_unescaped) >= 3)
+    g_string_replace (s, self->service_key_unescaped, REDACTED, 0);
   return g_string_free (s, FALSE);
 }
 
@@ -176,7 +206,7 @@ on_cooldown_over (gpointer data)
 {
   DrdKepcoClient *self = data;
 
-  self->cooldown_id = 0;
+  g_clear_pointer (&self->cooldown_src, g_source_unref);
   if (self->breaker == DRD_KEPCO_BREAKER_OPEN)
     set_breaker (self, DRD_KEPCO_BREAKER_HALF_OPEN);
   return G_SOURCE_REMOVE;
@@ -190,11 +220,11 @@ set_breaker (DrdKepcoClient       *self,
     {
       /* Opening (or re-opening after a failed probe) restarts the cooldown. */
       self->opened_at = now_us (self);
-      g_clear_handle_id (&self->cooldown_id, g_source_remove);
-      self->cooldown_id = g_timeout_add (self->breaker_cooldown_ms, on_cooldown_over, self);
+      clear_source (&self->cooldown_src);
+      self->cooldown_src = timeout_here (self->breaker_cooldown_ms, on_cooldown_over, self);
     }
   else
-    g_clear_handle_id (&self->cooldown_id, g_source_remove);
+    clear_source (&self->cooldown_src);
   if (self->breaker == state)
     return;
   g_debug ("breaker %s → %s", drd_kepco_breaker_state_to_string (self->breaker),
@@ -295,7 +325,7 @@ request_finish_day (Request     *r,
 static GError *
 cancelled_error (void)
 {
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
 }
 
 static gboolean
@@ -314,7 +344,7 @@ on_user_cancelled (GCancellable *cancellable,
       request_finish_error (r, cancelled_error ());
       break;
     case STAGE_BACKOFF:
-      g_clear_handle_id (&r->backoff_id, g_source_remove);
+      clear_source (&r->backoff_src);
       request_finish_error (r, cancelled_error ());
       break;
     case STAGE_SENDING:
@@ -345,7 +375,7 @@ on_backoff_done (gpointer data)
 {
   Request *r = data;
 
-  r->backoff_id = 0;
+  g_clear_pointer (&r->backoff_src, g_source_unref);
   enqueue (r);
   return G_SOURCE_REMOVE;
 }
@@ -353,7 +383,7 @@ on_backoff_done (gpointer data)
 static char *
 describe (Request *r)
 {
-  return g_strdup_printf ("KEPCO day %s for customer %s", r->date, r->cust_no);
+  return g_strdup_printf (_("KEPCO day %s for customer %s"), r->date, r->cust_no);
 }
 
 /* One attempt is over: count it, feed the breaker, then retry, fail or
@@ -368,7 +398,7 @@ attempt_done (Request     *r,
   GCancellable *user_cancel = g_task_get_cancellable (r->task);
   gboolean was_probe = r->is_probe;
 
-  g_clear_handle_id (&r->timeout_id, g_source_remove);
+  clear_source (&r->timeout_src);
   g_clear_object (&r->msg);
   g_clear_object (&r->stream);
   g_clear_pointer (&r->body, g_byte_array_unref);
@@ -421,12 +451,12 @@ attempt_done (Request     *r,
       g_signal_emit (self, signals[SIGNAL_RETRY_SCHEDULED], 0, r->attempt, delay, (guint) ceiling);
       g_clear_error (&error);
       r->stage = STAGE_BACKOFF;
-      r->backoff_id = g_timeout_add (delay, on_backoff_done, r);
+      r->backoff_src = timeout_here (delay, on_backoff_done, r);
     }
   else
     {
       if (retryable && self->max_attempts > 1)
-        g_prefix_error (&error, "gave up after %u attempts: ", r->attempt);
+        g_prefix_error (&error, _("gave up after %u attempts: "), r->attempt);
       request_finish_error (r, error);
     }
   pump (self);
@@ -470,7 +500,7 @@ evaluate (Request *r)
     }
   if (status < 200 || status >= 300)
     {
-      g_autofree char *detail = g_strdup_printf ("HTTP %u %s (not retried)", status,
+      g_autofree char *detail = g_strdup_printf (_("HTTP %u %s (not retried)"), status,
                                                  soup_message_get_reason_phrase (r->msg));
       fail_attempt (r, DRD_KEPCO_ERROR_HTTP_CLIENT, FALSE, detail);
       return;
@@ -492,7 +522,7 @@ transport_failed (Request *r,
 {
   if (r->timed_out)
     {
-      g_autofree char *detail = g_strdup_printf ("no answer within %u ms", r->client->timeout_ms);
+      g_autofree char *detail = g_strdup_printf (_("no answer within %u ms"), r->client->timeout_ms);
       fail_attempt (r, DRD_KEPCO_ERROR_TIMEOUT, TRUE, detail);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -522,7 +552,7 @@ on_read (GObject      *source,
     }
   if (r->body->len + g_bytes_get_size (chunk) > DRD_KEPCO_MAX_BODY_BYTES)
     {
-      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, "the answer is larger than any meter day");
+      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, _("the answer is larger than any meter day"));
       return;
     }
   g_byte_array_append (r->body, g_bytes_get_data (chunk, NULL), (guint) g_bytes_get_size (chunk));
@@ -554,7 +584,7 @@ on_attempt_timeout (gpointer data)
 {
   Request *r = data;
 
-  r->timeout_id = 0;
+  g_clear_pointer (&r->timeout_src, g_source_unref);
   r->timed_out = TRUE;
   g_cancellable_cancel (r->attempt_cancel);
   return G_SOURCE_REMOVE;
@@ -576,7 +606,7 @@ send_attempt (Request *r)
       self->in_flight++;
       r->stage = STAGE_SENDING;
       r->attempt = self->max_attempts;
-      fail_attempt (r, DRD_KEPCO_ERROR_INVALID_ARGUMENT, FALSE, "the KEPCO base URL is not a valid http(s) URL");
+      fail_attempt (r, DRD_KEPCO_ERROR_INVALID_ARGUMENT, FALSE, _("the KEPCO base URL is not a valid http(s) URL"));
       return;
     }
   /* A redirect would carry the key to wherever it points. */
@@ -597,7 +627,7 @@ send_attempt (Request *r)
   g_clear_object (&r->attempt_cancel);
   r->attempt_cancel = g_cancellable_new ();
   if (self->timeout_ms > 0)
-    r->timeout_id = g_timeout_add (self->timeout_ms, on_attempt_timeout, r);
+    r->timeout_src = timeout_here (self->timeout_ms, on_attempt_timeout, r);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REQUESTS]);
   notify_counts (self);
   soup_session_send_async (self->session, r->msg, G_PRIORITY_DEFAULT, r->attempt_cancel, on_sent, r);
@@ -621,9 +651,9 @@ pump (DrdKepcoClient *self)
         {
           g_autofree char *what = describe (r);
           GError *error = g_error_new (DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_BREAKER_OPEN,
-                                       "%s: the KEPCO link is considered down after repeated failures; "
-                                       "try again later (last error: %s)",
-                                       what, self->last_error ? self->last_error : "none");
+                                       _("%s: the KEPCO link is considered down after repeated failures; "
+                                         "try again later (last error: %s)"),
+                                       what, self->last_error ? self->last_error : _("none"));
           self->n_rejected++;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REJECTED]);
           request_finish_error (r, error);
@@ -656,14 +686,14 @@ drd_kepco_client_fetch_day_async (DrdKepcoClient      *self,
   if (!drd_kepco_cust_no_is_valid (cust_no))
     {
       g_task_return_new_error (task, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_INVALID_ARGUMENT,
-                               "KEPCO customer number must be 1 to 20 digits");
+                               _("KEPCO customer number must be 1 to 20 digits"));
       g_object_unref (task);
       return;
     }
   if (!drd_kepco_normalize_date (date, norm))
     {
       g_task_return_new_error (task, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_INVALID_ARGUMENT,
-                               "meter day must be a valid YYYYMMDD or YYYY-MM-DD date");
+                               _("meter day must be a valid YYYYMMDD or YYYY-MM-DD date"));
       g_object_unref (task);
       return;
     }
@@ -782,7 +812,7 @@ drd_kepco_client_dispose (GObject *object)
 
   /* Every request holds a reference through its GTask: nothing is pending
    * when we get here. */
-  g_clear_handle_id (&self->cooldown_id, g_source_remove);
+  clear_source (&self->cooldown_src);
   if (self->session)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
@@ -800,6 +830,7 @@ drd_kepco_client_finalize (GObject *object)
     memset (self->service_key, 0, strlen (self->service_key));
   g_free (self->service_key);
   g_free (self->service_key_escaped);
+  g_free (self->service_key_unescaped);
   g_free (self->last_error);
   g_rand_free (self->jitter);
 
@@ -850,6 +881,15 @@ set_uint_prop (DrdKepcoClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
+static gboolean
+looks_escaped (const char *key)
+{
+  for (const char *p = key; *p; p++)
+    if (p[0] == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 drd_kepco_client_set_property (GObject      *object,
                                guint         prop_id,
@@ -874,10 +914,19 @@ drd_kepco_client_set_property (GObject      *object,
     case PROP_SERVICE_KEY:
       g_free (self->service_key);
       g_free (self->service_key_escaped);
+      g_clear_pointer (&self->service_key_unescaped, g_free);
       self->service_key = g_value_dup_string (value);
       if (self->service_key == NULL)
         self->service_key = g_strdup ("");
-      self->service_key_escaped = g_uri_escape_string (self->service_key, NULL, FALSE);
+      /* data.go.kr hands out the key twice, "encoded" and "decoded"; an
+       * encoded one (with %XX) goes out as it is, a decoded one is escaped. */
+      if (looks_escaped (self->service_key))
+        {
+          self->service_key_escaped = g_strdup (self->service_key);
+          self->service_key_unescaped = g_uri_unescape_string (self->service_key, NULL);
+        }
+      else
+        self->service_key_escaped = g_uri_escape_string (self->service_key, NULL, FALSE);
       break;
     case PROP_MAX_IN_FLIGHT:
       set_uint_prop (self, &self->max_in_flight, value, prop_id);

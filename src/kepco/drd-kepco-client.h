@@ -2,7 +2,25 @@
 /* DrdKepcoClient: fetches KEPCO meter days over one SoupSession with
  * bounded concurrency, per-request timeouts, retries with exponential
  * backoff and full jitter, and a circuit breaker whose state is a property.
- * Use it from the thread whose thread-default main context created it. */
+ *
+ * Use it from the thread whose thread-default main context created it
+ * (a worker thread with its own context works; property notifications are
+ * then emitted on that thread too).
+ *
+ * For a settler:
+ *  - OK day: store it as it is; n_present < 96 means KEPCO left slots
+ *    empty (-1): cache it, and fetch it again later, it may fill in.
+ *  - NOT_YET_AVAILABLE: no data yet (low-voltage meters lag a day or two);
+ *    try again later, not now.
+ *  - BREAKER_OPEN: the link is down; nothing was sent. Retry after
+ *    "breaker-cooldown-ms" (the state goes half-open by itself; watch
+ *    notify::breaker-state).
+ *  - HTTP_CLIENT (4xx): not retried; usually the service key or the
+ *    customer number: show "last-error" to the operator.
+ *  - HTTP_SERVER / TIMEOUT / NETWORK / MALFORMED: already retried
+ *    "max-attempts" times; retry the job later.
+ *  - The queue is unbounded: keep a few × "max-in-flight" requests
+ *    outstanding rather than queueing a million at once. */
 #pragma once
 
 #include <gio/gio.h>

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "kepco/drd-kepco-sim.h"
 
+#include "core/drd-time.h"
+
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
@@ -221,7 +223,8 @@ compute_day (guint64                 seed,
              const DrdKepcoSimEvent *events,
              guint                   n_events,
              double                  reducer_share,
-             double                  reduction)
+             double                  reduction,
+             DrdCalendar            *holidays)
 {
   g_autoptr(DrdKepcoDay) day = NULL;
   char norm[9];
@@ -241,8 +244,10 @@ compute_day (guint64                 seed,
   h_day = salted (h_cust, SALT_DAY + (guint64) g_date_get_julian (&gd) * 7919);
   day_start = ((gint64) g_date_get_julian (&gd) - JULIAN_1970_01_01) * 86400 - SEOUL_OFFSET;
   wd = g_date_get_weekday (&gd);
-  /* TODO once core's holiday calendar lands: treat public holidays as Sundays. */
-  weekend = (wd == G_DATE_SATURDAY || wd == G_DATE_SUNDAY);
+  /* Public holidays look like Sundays. */
+  weekend = (wd == G_DATE_SATURDAY || wd == G_DATE_SUNDAY) ||
+            (holidays && drd_calendar_is_holiday (holidays,
+                                                  (DrdDate) (g_date_get_julian (&gd) - JULIAN_1970_01_01)));
   reducer = reduction > 0 && drd_kepco_sim_is_reducer (seed, cust_no, reducer_share);
 
   day_factor = season_factor (p.kind, g_date_get_month (&gd));
@@ -326,7 +331,22 @@ drd_kepco_sim_day (guint64                 seed,
                    double                  reduction)
 {
   g_return_val_if_fail (n_events == 0 || events != NULL, NULL);
-  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction);
+  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction, NULL);
+}
+
+DrdKepcoDay *
+drd_kepco_sim_day_with_holidays (guint64                 seed,
+                                 const char             *cust_no,
+                                 const char             *date,
+                                 const DrdKepcoSimEvent *events,
+                                 guint                   n_events,
+                                 double                  reducer_share,
+                                 double                  reduction,
+                                 DrdCalendar            *holidays)
+{
+  g_return_val_if_fail (n_events == 0 || events != NULL, NULL);
+  g_return_val_if_fail (holidays == NULL || DRD_IS_CALENDAR (holidays), NULL);
+  return compute_day (seed, cust_no, date, events, n_events, reducer_share, reduction, holidays);
 }
 
 DrdKepcoDay *
@@ -334,7 +354,13 @@ drd_kepco_sim_day_baseline (guint64     seed,
                             const char *cust_no,
                             const char *date)
 {
-  return compute_day (seed, cust_no, date, NULL, 0, 0.0, 0.0);
+  return compute_day (seed, cust_no, date, NULL, 0, 0.0, 0.0, NULL);
+}
+
+static guint64
+form_hash (guint64 seed, const char *cust_no, const GDate *gd)
+{
+  return salted (customer_hash (seed, cust_no), SALT_FORM + g_date_get_julian (gd));
 }
 
 gboolean
@@ -348,8 +374,28 @@ drd_kepco_sim_slot_is_number (guint64     seed,
 
   if (!date_parts (date, norm, &gd))
     return FALSE;
-  return u01 (salted (salted (customer_hash (seed, cust_no), SALT_FORM + g_date_get_julian (&gd)),
-                      slot)) < 0.15;
+  return u01 (salted (form_hash (seed, cust_no, &gd), slot)) < 0.15;
+}
+
+/* "12.345" for 12345 Wh, without printf (this is the simulator's hot path). */
+static void
+append_kwh (GString *s, gint32 wh)
+{
+  char buf[16];
+  int i = sizeof buf;
+  gint32 v = wh;
+
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = (char) ('0' + v % 10); v /= 10;
+  buf[--i] = '.';
+  do
+    {
+      buf[--i] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v > 0);
+  g_string_append_len (s, buf + i, (gssize) sizeof buf - i);
 }
 
 char *
@@ -357,44 +403,41 @@ drd_kepco_sim_render_day (guint64            seed,
                           const DrdKepcoDay *day)
 {
   GString *s;
+  char norm[9];
+  GDate gd;
+  guint64 h;
 
   g_return_val_if_fail (day != NULL, NULL);
-  if (day->status == DRD_KEPCO_DAY_NOT_YET_AVAILABLE)
+  if (day->status == DRD_KEPCO_DAY_NOT_YET_AVAILABLE || !date_parts (day->date, norm, &gd))
     return g_strdup ("{\"dayLpDataInfoList\":[]}");
 
-  s = g_string_sized_new (3200);
-  g_string_append_printf (s, "{\"dayLpDataInfoList\":[{\"custNo\":\"%s\",\"mr_ymd\":\"%s\"",
-                          day->cust_no, day->date);
+  h = form_hash (seed, day->cust_no, &gd);
+  s = g_string_sized_new (3400);
+  g_string_append (s, "{\"dayLpDataInfoList\":[{\"custNo\":\"");
+  g_string_append (s, day->cust_no);
+  g_string_append (s, "\",\"mr_ymd\":\"");
+  g_string_append (s, day->date);
+  g_string_append_c (s, '"');
   for (guint i = 0; i < DRD_KEPCO_SLOTS_PER_DAY; i++)
     {
       gint32 wh = day->wh[i];
 
+      g_string_append (s, ",\"");
+      g_string_append (s, drd_kepco_slot_field (i));
+      g_string_append (s, "\":");
       if (wh == DRD_KEPCO_SLOT_MISSING)
-        g_string_append_printf (s, ",\"%s\":\"\"", drd_kepco_slot_field (i));
-      else if (drd_kepco_sim_slot_is_number (seed, day->cust_no, day->date, i))
-        g_string_append_printf (s, ",\"%s\":%d.%03d", drd_kepco_slot_field (i), wh / 1000, wh % 1000);
+        g_string_append (s, "\"\"");
+      else if (u01 (salted (h, i)) < 0.15)
+        append_kwh (s, wh);
       else
-        g_string_append_printf (s, ",\"%s\":\"%d.%03d\"", drd_kepco_slot_field (i), wh / 1000, wh % 1000);
+        {
+          g_string_append_c (s, '"');
+          append_kwh (s, wh);
+          g_string_append_c (s, '"');
+        }
     }
   g_string_append (s, "}]}");
   return g_string_free (s, FALSE);
-}
-
-/* GLib wants seconds; people write 2026-07-01T14:00. */
-static GDateTime *
-parse_instant (const char *text,
-               GTimeZone  *tz)
-{
-  GDateTime *dt = g_date_time_new_from_iso8601 (text, tz);
-  const char *t = strchr (text, 'T');
-
-  if (dt == NULL && t && strlen (t) >= 6 && t[3] == ':' &&
-      (t[6] == '\0' || t[6] == 'Z' || t[6] == '+' || t[6] == '-'))
-    {
-      g_autofree char *fixed = g_strdup_printf ("%.*s:00%s", (int) (t + 6 - text), text, t + 6);
-      dt = g_date_time_new_from_iso8601 (fixed, tz);
-    }
-  return dt;
 }
 
 gboolean
@@ -403,10 +446,9 @@ drd_kepco_sim_parse_window (const char  *text,
                             gint64      *end,
                             GError     **error)
 {
-  g_autoptr(GTimeZone) seoul = g_time_zone_new_offset (SEOUL_OFFSET);
   g_auto(GStrv) parts = NULL;
-  g_autoptr(GDateTime) a = NULL;
-  g_autoptr(GDateTime) b = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 a, b;
 
   if (text == NULL || (parts = g_strsplit (text, "/", -1)) == NULL || g_strv_length (parts) != 2)
     {
@@ -414,23 +456,21 @@ drd_kepco_sim_parse_window (const char  *text,
                    "window “%s” is not START/END in ISO 8601", text ? text : "");
       return FALSE;
     }
-  a = parse_instant (parts[0], seoul);
-  b = parse_instant (parts[1], seoul);
-  if (a == NULL || b == NULL)
+  if (!drd_time_parse_iso8601 (parts[0], &a, &local_error) ||
+      !drd_time_parse_iso8601 (parts[1], &b, &local_error))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "“%s” is not an ISO 8601 date and time (e.g. 2026-07-01T14:00:00+09:00)",
-                   a == NULL ? parts[0] : parts[1]);
+                   "window “%s”: %s", text, local_error->message);
       return FALSE;
     }
-  if (g_date_time_to_unix (b) <= g_date_time_to_unix (a))
+  if (b <= a)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "window “%s” ends before it starts", text);
       return FALSE;
     }
-  *start = g_date_time_to_unix (a);
-  *end = g_date_time_to_unix (b);
+  *start = a;
+  *end = b;
   return TRUE;
 }
 
@@ -453,12 +493,14 @@ struct _DrdKepcoSim
 
   DrdKepcoSimConfig config;
   GArray *events;              /* DrdKepcoSimEvent */
+  DrdCalendar *holidays;       /* NULL: weekends only */
   SoupServer *server;
   GSocket *socket;
   char *url;
   guint16 port;
   GRand *fault_rand;           /* per request, in arrival order */
   GHashTable *pending;         /* SoupServerMessage* → Pending* (paused messages) */
+  char *last_service_key;
   guint forced_status;
   guint forced_count;
   DrdKepcoSimStats stats;
@@ -475,7 +517,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   DrdKepcoSim *sim;            /* borrowed: the sim removes us before it goes */
   SoupServerMessage *msg;      /* owned */
-  guint source_id;
+  GSource *source;             /* on the thread-default context */
   guint status_after;          /* 0: keep the prepared response */
 } Pending;
 
@@ -484,7 +526,11 @@ pending_free (gpointer data)
 {
   Pending *p = data;
 
-  g_clear_handle_id (&p->source_id, g_source_remove);
+  if (p->source)
+    {
+      g_source_destroy (p->source);
+      g_clear_pointer (&p->source, g_source_unref);
+    }
   g_clear_object (&p->msg);
   g_free (p);
 }
@@ -517,7 +563,7 @@ pending_fire (gpointer data)
   DrdKepcoSim *sim = p->sim;
   SoupServerMessage *msg = p->msg;
 
-  p->source_id = 0;
+  g_clear_pointer (&p->source, g_source_unref);
   if (p->status_after)
     set_error_json (msg, p->status_after, "gateway timeout");
   soup_server_message_unpause (msg);
@@ -538,7 +584,9 @@ defer (DrdKepcoSim       *sim,
   p->msg = g_object_ref (msg);
   p->status_after = status_after;
   soup_server_message_pause (msg);
-  p->source_id = g_timeout_add (delay_ms, pending_fire, p);
+  p->source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (p->source, pending_fire, p, NULL);
+  g_source_attach (p->source, g_main_context_get_thread_default ());
   g_hash_table_replace (sim->pending, msg, p);
 }
 
@@ -624,6 +672,13 @@ handle_data (DrdKepcoSim       *sim,
       set_error_json (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
       return;
     }
+  /* An outage answers everything with 503, valid or not. */
+  if (now >= sim->config.outage_start && now < sim->config.outage_end)
+    {
+      sim->stats.n_failed++;
+      set_error_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "scheduled outage");
+      goto latency;
+    }
   if (key == NULL || *key == '\0')
     {
       sim->stats.n_rejected++;
@@ -650,6 +705,11 @@ handle_data (DrdKepcoSim       *sim,
     }
 
   sim->stats.n_requests++;
+  if (g_strcmp0 (sim->last_service_key, key) != 0)
+    {
+      g_free (sim->last_service_key);
+      sim->last_service_key = g_strdup (key);
+    }
   g_signal_emit (sim, signals[SIGNAL_REQUEST], 0, cust_no, norm);
 
   if (sim->forced_count > 0)
@@ -660,12 +720,6 @@ handle_data (DrdKepcoSim       *sim,
       else
         sim->stats.n_rejected++;
       set_error_json (msg, sim->forced_status, "forced by the test");
-      goto latency;
-    }
-  if (now >= sim->config.outage_start && now < sim->config.outage_end)
-    {
-      sim->stats.n_failed++;
-      set_error_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "scheduled outage");
       goto latency;
     }
 
@@ -870,7 +924,11 @@ drd_kepco_sim_dispose (GObject *object)
         {
           Pending *p = value;
 
-          g_clear_handle_id (&p->source_id, g_source_remove);
+          if (p->source)
+            {
+              g_source_destroy (p->source);
+              g_clear_pointer (&p->source, g_source_unref);
+            }
           if (p->status_after)
             set_error_json (p->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down");
           soup_server_message_unpause (p->msg);
@@ -884,6 +942,7 @@ drd_kepco_sim_dispose (GObject *object)
     }
   g_clear_object (&sim->server);
   g_clear_object (&sim->socket);
+  g_clear_object (&sim->holidays);
 
   G_OBJECT_CLASS (drd_kepco_sim_parent_class)->dispose (object);
 }
@@ -897,6 +956,7 @@ drd_kepco_sim_finalize (GObject *object)
   g_clear_pointer (&sim->events, g_array_unref);
   g_clear_pointer (&sim->fault_rand, g_rand_free);
   g_free (sim->url);
+  g_free (sim->last_service_key);
 
   G_OBJECT_CLASS (drd_kepco_sim_parent_class)->finalize (object);
 }
@@ -1052,7 +1112,17 @@ drd_kepco_sim_compute_day (DrdKepcoSim *sim,
   g_return_val_if_fail (DRD_IS_KEPCO_SIM (sim), NULL);
   return compute_day (sim->config.seed, cust_no, date,
                       (const DrdKepcoSimEvent *) (gconstpointer) sim->events->data,
-                      sim->events->len, sim->config.reducer_share, sim->config.reduction);
+                      sim->events->len, sim->config.reducer_share, sim->config.reduction,
+                      sim->holidays);
+}
+
+void
+drd_kepco_sim_set_holidays (DrdKepcoSim *sim,
+                            DrdCalendar *holidays)
+{
+  g_return_if_fail (DRD_IS_KEPCO_SIM (sim));
+  g_return_if_fail (holidays == NULL || DRD_IS_CALENDAR (holidays));
+  g_set_object (&sim->holidays, holidays);
 }
 
 void
@@ -1111,6 +1181,13 @@ drd_kepco_sim_get_stats (DrdKepcoSim *sim, DrdKepcoSimStats *out)
   *out = sim->stats;
 }
 
+char *
+drd_kepco_sim_dup_last_service_key (DrdKepcoSim *sim)
+{
+  g_return_val_if_fail (DRD_IS_KEPCO_SIM (sim), NULL);
+  return g_strdup (sim->last_service_key);
+}
+
 void
 drd_kepco_sim_reset_stats (DrdKepcoSim *sim)
 {
@@ -1149,6 +1226,8 @@ drd_kepco_sim_main (int argc, char **argv)
   g_autofree char *listen = NULL;
   g_auto(GStrv) events = NULL;
   g_autofree char *outage = NULL;
+  g_autofree char *holidays_file = NULL;
+  g_autoptr(DrdCalendar) holidays = NULL;
   gint64 seed = 1;
   gint latency_ms = 0, lag_days = 0, hold_ms = 60000;
   DrdKepcoSimConfig config;
@@ -1172,6 +1251,7 @@ drd_kepco_sim_main (int argc, char **argv)
       { "hold-ms", 0, 0, G_OPTION_ARG_INT, &hold_ms, "How long a timed-out request is held (60000)", "N" },
       { "outage", 0, 0, G_OPTION_ARG_STRING, &outage, "Every request fails with 503 in this window", "ISO8601/ISO8601" },
       { "lag-days", 0, 0, G_OPTION_ARG_INT, &lag_days, "The last N days have no data yet", "N" },
+      { "holidays", 0, 0, G_OPTION_ARG_FILENAME, &holidays_file, "Holiday calendar file: those days look like Sundays", "FILE" },
       { NULL }
     };
 
@@ -1213,7 +1293,21 @@ drd_kepco_sim_main (int argc, char **argv)
       return 2;
     }
 
+  if (holidays_file)
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (holidays_file, &text, &len, &error) ||
+          (holidays = drd_calendar_new_from_data (text, (gssize) len, &error)) == NULL)
+        {
+          fprintf (stderr, "drdesk-kepco-sim: --holidays: %s\n", error->message);
+          return 1;
+        }
+    }
+
   sim = drd_kepco_sim_new (&config);
+  drd_kepco_sim_set_holidays (sim, holidays);
   for (guint i = 0; events && events[i]; i++)
     {
       gint64 a, b;

@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "core/drd-calendar.h"
 #include "kepco/drd-kepco-parse.h"
 
 G_BEGIN_DECLS
@@ -55,6 +56,17 @@ DrdKepcoDay *drd_kepco_sim_day (guint64                 seed,
                                 guint                   n_events,
                                 double                  reducer_share,
                                 double                  reduction);
+/* The same with a holiday calendar (holidays look like Sundays): what a
+ * simulator with drd_kepco_sim_set_holidays() / --holidays serves.
+ * drd_kepco_sim_day() is this with holidays = NULL. */
+DrdKepcoDay *drd_kepco_sim_day_with_holidays (guint64                 seed,
+                                              const char             *cust_no,
+                                              const char             *date,
+                                              const DrdKepcoSimEvent *events,
+                                              guint                   n_events,
+                                              double                  reducer_share,
+                                              double                  reduction,
+                                              DrdCalendar            *holidays);
 /* The same day without events: what the customer would have used. */
 DrdKepcoDay *drd_kepco_sim_day_baseline (guint64     seed,
                                          const char *cust_no,
@@ -102,8 +114,13 @@ const char  *drd_kepco_sim_get_url (DrdKepcoSim *sim);     /* "http://127.0.0.1:
 guint16      drd_kepco_sim_get_port (DrdKepcoSim *sim);
 void         drd_kepco_sim_add_event (DrdKepcoSim *sim, gint64 start, gint64 end);
 const DrdKepcoSimEvent *drd_kepco_sim_get_events (DrdKepcoSim *sim, guint *n_events);
-/* What the server answers for (cust_no, date), faults aside. */
+/* What the server answers for a past day (cust_no, date), faults aside,
+ * with the sim's events, shares and holidays. Not time-dependent: the
+ * server itself answers NOT_YET_AVAILABLE for future days and the last
+ * lag-days days, and leaves today's slots that have not ended yet "". */
 DrdKepcoDay *drd_kepco_sim_compute_day (DrdKepcoSim *sim, const char *cust_no, const char *date);
+/* Holidays look like Sundays (NULL: none, the default). */
+void         drd_kepco_sim_set_holidays (DrdKepcoSim *sim, DrdCalendar *holidays);
 void         drd_kepco_sim_set_faults (DrdKepcoSim *sim,
                                        double       fail_rate,
                                        double       timeout_rate,
@@ -117,6 +134,9 @@ void         drd_kepco_sim_set_lag_days (DrdKepcoSim *sim, guint lag_days);
 void         drd_kepco_sim_force_status (DrdKepcoSim *sim, guint status, guint count);
 void         drd_kepco_sim_get_stats (DrdKepcoSim *sim, DrdKepcoSimStats *out);
 void         drd_kepco_sim_reset_stats (DrdKepcoSim *sim);
+/* The serviceKey of the last valid data request, as the server decoded it
+ * (to check what a client really sends). */
+char        *drd_kepco_sim_dup_last_service_key (DrdKepcoSim *sim);
 
 /* drdesk-kepco-sim's entry point (contract in design.md). */
 int drd_kepco_sim_main (int argc, char **argv);

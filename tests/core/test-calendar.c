@@ -195,8 +195,10 @@ test_shipped_file (void)
  *  + 2026-07-17, 2027-07-17 제헌절: a public holiday again from 2026 (the
  *    공휴일에 관한 법률 amendment passed on 2026-01-29 and was promulgated in
  *    February 2026); the reference predates it.  2026-07-17 is a Friday,
- *    so leaving it out would make a holiday a CBL day. */
-static const char *deliberately_added[] = { "2026-07-17", "2027-07-17" };
+ *    so leaving it out would make a holiday a CBL day.  2027-07-17 is a
+ *    Saturday, so its substitute 2027-07-19 (Monday) is listed as for the
+ *    other 국경일. */
+static const char *deliberately_added[] = { "2026-07-17", "2027-07-17", "2027-07-19" };
 static const char *deliberately_removed[] = { NULL };
 
 static gboolean

@@ -72,12 +72,12 @@ http_post_json (SoupSession *session,
                 const char  *json)
 {
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) request = g_bytes_new (json, strlen (json));
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   Waiter w = { NULL, 1 };
 
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_take (g_strdup (json), strlen (json)));
+  soup_message_set_request_body_from_bytes (msg, "application/json", request);
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, waiter_done, &w);
   while (w.pending > 0)
     g_main_context_iteration (NULL, TRUE);

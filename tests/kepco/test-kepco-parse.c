@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "kepco/drd-kepco-parse.h"
+#include "kepco/drd-kepco-parse-private.h"
+#include "kepco/drd-kepco-sim.h"
 
 #include <math.h>
 #include <string.h>
@@ -255,11 +257,166 @@ test_hostile_bytes (void)
     drd_kepco_day_free (day);
   }
 
+  /* Escapes that unescape to invalid UTF-8 or NUL, quoted in messages. */
+  {
+    static const char *const evil[] = {
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"\\ud800\",\"mr_ymd\":\"20260701\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"\\udfff\\u0000x\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"\\u00e9\\ud83d\",\"mr_ymd\":\"20260701\"}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"20260701\",\"pwr_qty\\ud800\":1}]}",
+      "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_ymd\":\"20260701\",\"pwr_qty0015\":\"1\\u0000\"}]}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (evil); i++)
+      {
+        g_assert_null (drd_kepco_parse_day (evil[i], strlen (evil[i]), CUST, DATE, &error));
+        g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED);
+        g_assert_true (g_utf8_validate (error->message, -1, NULL));
+        g_clear_error (&error);
+      }
+  }
+
   /* A date asked as YYYY-MM-DD is the same day. */
   day = drd_kepco_parse_day (valid, strlen (valid), CUST, "2026-07-01", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (day->date, ==, DATE);
   drd_kepco_day_free (day);
+}
+
+static void
+assert_days_equal (const DrdKepcoDay *a, const DrdKepcoDay *b)
+{
+  g_assert_cmpint (a->status, ==, b->status);
+  g_assert_cmpstr (a->cust_no, ==, b->cust_no);
+  g_assert_cmpstr (a->date, ==, b->date);
+  g_assert_cmpuint (a->n_present, ==, b->n_present);
+  g_assert_cmpmem (a->wh, sizeof a->wh, b->wh, sizeof b->wh);
+}
+
+/* Whatever the fast path accepts, json-glib accepts as the same day.
+ * Returns whether the fast path took it. */
+static gboolean
+check_paths_agree (const char *body, gsize len, const char *cust_no, const char *date)
+{
+  g_autoptr(GError) e_fast = NULL;
+  g_autoptr(GError) e_slow = NULL;
+  g_autoptr(DrdKepcoDay) fast = drd_kepco_parse_day_with_flags (body, len, cust_no, date,
+                                                                DRD_KEPCO_PARSE_FAST_PATH_ONLY, &e_fast);
+  g_autoptr(DrdKepcoDay) slow = drd_kepco_parse_day_with_flags (body, len, cust_no, date,
+                                                                DRD_KEPCO_PARSE_NO_FAST_PATH, &e_slow);
+
+  if (fast == NULL)
+    return FALSE;
+  if (slow == NULL)
+    g_error ("fast path accepted what json-glib refuses (%s): %.*s", e_slow->message, (int) len, body);
+  assert_days_equal (fast, slow);
+  return TRUE;
+}
+
+/* The simulator's bodies (strings, numbers, gaps, empty lists) all take
+ * the fast path and agree with json-glib; so do hand-made variants. */
+static void
+test_fast_path (void)
+{
+  static const char *const variants[] = {
+    "{\"dayLpDataInfoList\":[]}",
+    " { \"dayLpDataInfoList\" : [ ] } \n",
+  };
+  guint n_fast = 0;
+
+  for (guint i = 0; i < 40; i++)
+    for (guint d = 0; d < 10; d++)
+      {
+        g_autofree char *c = g_strdup_printf ("%u", 3000000 + i * 31);
+        g_autofree char *date = g_strdup_printf ("202501%02u", d + 1);
+        g_autoptr(DrdKepcoDay) day = drd_kepco_sim_day_baseline (9, c, date);
+        g_autofree char *json = drd_kepco_sim_render_day (9, day);
+
+        g_assert_true (check_paths_agree (json, strlen (json), c, date));
+        n_fast++;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    g_assert_true (check_paths_agree (variants[i], strlen (variants[i]), CUST, DATE));
+
+  /* Values the fast path leaves to json-glib, still parsed right. */
+  {
+    const char *values[DRD_KEPCO_SLOTS_PER_DAY];
+    g_autofree char *body = NULL;
+    g_autoptr(DrdKepcoDay) day = NULL;
+    g_autoptr(GError) error = NULL;
+
+    fill (values, "\"0.100\"");
+    values[0] = "1.0005e0";                     /* exponent */
+    values[1] = "1.00000000000000000001";       /* > 15 digits */
+    values[2] = "\"\\u0031.5\"";                /* escape: "1.5" */
+    values[3] = "null";
+    body = build_body (CUST, DATE, values, "\"x\":true");
+    g_assert_false (check_paths_agree (body, strlen (body), CUST, DATE));
+    day = parse (body, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (day->wh[0], ==, 1001);
+    g_assert_cmpint (day->wh[1], ==, 1000);
+    g_assert_cmpint (day->wh[2], ==, 1500);
+    g_assert_cmpint (day->wh[3], ==, -1);
+  }
+  g_test_message ("%u simulator days took the fast path", n_fast);
+}
+
+/* Differential: bodies built from random plausible tokens, whitespace,
+ * extra and duplicate members. The fast path must agree with json-glib on
+ * everything it accepts, and accept most plain ones. */
+static void
+test_fast_path_differential (void)
+{
+  static const char *const tokens[] = {
+    "\"1.234\"", "1.234", "\"\"", "null", "0", "12", "1.5", "\" 2 \"", "1e2", "-1", "\"-0\"",
+    "0.0005", "\"0.0005\"", "1.0005", "007", "1.", ".5", "1000000", "1000001", "\"\\u0031\"",
+    "true", "\"1,5\"", "0.123456789012345", "0.1234567890123456", "999999.999", "\"abc\"",
+    "-0", "0.0", "00.5", "[]", "{}", "\"1e3\"", "1E2", "2.50", "\"  \"",
+  };
+  static const char *const ws[] = { "", "", "", " ", "\n", "\t", "\r\n  " };
+  const char *env = g_getenv ("DRD_FUZZ_ITERATIONS");
+  guint iterations = env ? (guint) g_ascii_strtoull (env, NULL, 10) : 2000;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  guint n_fast = 0;
+
+#define WS ws[g_rand_int_range (rand, 0, G_N_ELEMENTS (ws))]
+  for (guint it = 0; it < iterations; it++)
+    {
+      g_autoptr(GString) b = g_string_new (NULL);
+      /* 0: strings and simple numbers only; 1: a few odd tokens; 2: all odd */
+      int mode = g_rand_int_range (rand, 0, 3);
+
+      g_string_append_printf (b, "%s{%s\"dayLpDataInfoList\"%s:%s[%s{", WS, WS, WS, WS, WS);
+      g_string_append_printf (b, "\"custNo\"%s:%s\"%s\"", WS, WS,
+                              g_rand_int_range (rand, 0, 50) ? CUST : "999");
+      g_string_append_printf (b, ",%s\"mr_ymd\":\"%s\"", WS,
+                              g_rand_int_range (rand, 0, 50) ? DATE : "20260702");
+      for (guint i = 0; i < DRD_KEPCO_SLOTS_PER_DAY; i++)
+        {
+          gboolean odd = mode == 2 || (mode == 1 && g_rand_int_range (rand, 0, 60) == 0);
+          const char *tok = odd ? tokens[g_rand_int_range (rand, 0, G_N_ELEMENTS (tokens))]
+                                : tokens[g_rand_int_range (rand, 0, 3) == 0 ? 1 : 0];
+
+          if (mode == 2 && g_rand_int_range (rand, 0, 200) == 0)
+            continue;   /* an absent slot */
+          g_string_append_printf (b, ",%s\"%s\"%s:%s%s%s", WS, drd_kepco_slot_field (i), WS, WS, tok, WS);
+          if (mode == 2 && g_rand_int_range (rand, 0, 300) == 0)   /* a duplicate */
+            g_string_append_printf (b, ",\"%s\":\"9\"", drd_kepco_slot_field (i));
+        }
+      if (g_rand_int_range (rand, 0, 5) == 0)
+        g_string_append_printf (b, ",\"meterNo\":%s", tokens[g_rand_int_range (rand, 0, G_N_ELEMENTS (tokens))]);
+      g_string_append_printf (b, "}%s]%s}%s", WS, WS, WS);
+      if (check_paths_agree (b->str, b->len, CUST, DATE))
+        n_fast++;
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DrdKepcoDay) day = drd_kepco_parse_day (b->str, b->len, CUST, DATE, &error);
+        g_assert_true ((day != NULL) != (error != NULL));
+      }
+    }
+#undef WS
+  g_test_message ("%u of %u random bodies took the fast path", n_fast, iterations);
+  g_assert_cmpuint (n_fast, >, iterations / 10);
 }
 
 /* Random damage to a valid body: never a crash, always a day or an error. */
@@ -268,13 +425,16 @@ test_mutations (void)
 {
   const char *values[DRD_KEPCO_SLOTS_PER_DAY];
   g_autofree char *valid = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
   guint n_ok = 0, n_err = 0;
+  /* DRD_FUZZ_ITERATIONS=1000000 for a longer run (e.g. under ASan). */
+  const char *env = g_getenv ("DRD_FUZZ_ITERATIONS");
+  guint iterations = env ? (guint) g_ascii_strtoull (env, NULL, 10) : 3000;
 
   fill (values, "\"1.500\"");
   values[7] = "2.25";
   valid = build_body (CUST, DATE, values, NULL);
-  for (guint i = 0; i < 3000; i++)
+  for (guint i = 0; i < iterations; i++)
     {
       g_autofree char *b = g_strdup (valid);
       gsize len = strlen (b);
@@ -298,6 +458,7 @@ test_mutations (void)
         }
       day = drd_kepco_parse_day (b, len, CUST, DATE, &error);
       g_assert_true ((day != NULL) != (error != NULL));
+      check_paths_agree (b, len, CUST, DATE);
       if (day)
         {
           g_assert_cmpuint (day->n_present, <=, 96);
@@ -306,7 +467,12 @@ test_mutations (void)
           n_ok++;
         }
       else
-        n_err++;
+        {
+          g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED);
+          if (!g_utf8_validate (error->message, -1, NULL))
+            g_error ("error message is not UTF-8: %s", error->message);
+          n_err++;
+        }
       drd_kepco_day_free (day);
     }
   g_assert_cmpuint (n_err, >, 0);
@@ -399,7 +565,7 @@ test_kwh_double (void)
   g_assert_false (drd_kepco_kwh_double_to_wh (1e300, &wh));
 
   /* Every 3-decimal kWh value survives the double round trip exactly. */
-  for (gint32 w = 0; w < 2000000; w += 7)
+  for (gint32 w = 0; w < 2000000; w += 13)
     {
       char buf[32];
       g_snprintf (buf, sizeof buf, "%d.%03d", w / 1000, w % 1000);
@@ -443,6 +609,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kepco/parse/empty-list", test_empty_list);
   g_test_add_func ("/kepco/parse/bad-bodies", test_bad_bodies);
   g_test_add_func ("/kepco/parse/hostile-bytes", test_hostile_bytes);
+  g_test_add_func ("/kepco/parse/fast-path", test_fast_path);
+  g_test_add_func ("/kepco/parse/fast-path-differential", test_fast_path_differential);
   g_test_add_func ("/kepco/parse/mutations", test_mutations);
   g_test_add_func ("/kepco/parse/kwh-text", test_kwh_text);
   g_test_add_func ("/kepco/parse/kwh-double", test_kwh_double);

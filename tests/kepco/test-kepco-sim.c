@@ -192,6 +192,45 @@ test_render_round_trip (void)
   g_assert_cmpuint (n_days_missing, <, n_days / 10);
 }
 
+/* With a calendar, a weekday holiday looks like a Sunday; without, it is
+ * an ordinary weekday. */
+static void
+test_holidays (void)
+{
+  g_autoptr(DrdCalendar) cal = drd_calendar_new ();
+  char wed[9], sun[9];
+  DrdDate hd;
+  double office_holiday = 0, office_plain = 0;
+  guint n_same_sunday = 0, n_office = 0;
+
+  past_date (2, wed);
+  past_date (6, sun);
+  g_assert_true (drd_date_parse_compact (wed, &hd, NULL));
+  drd_calendar_add (cal, hd, "test holiday");
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *c = cust (i);
+      g_autoptr(DrdKepcoDay) plain = drd_kepco_sim_day (4, c, wed, NULL, 0, 0.7, 0.3);
+      g_autoptr(DrdKepcoDay) plain2 = drd_kepco_sim_day_with_holidays (4, c, wed, NULL, 0, 0.7, 0.3, NULL);
+      g_autoptr(DrdKepcoDay) hol = drd_kepco_sim_day_with_holidays (4, c, wed, NULL, 0, 0.7, 0.3, cal);
+      g_autoptr(DrdKepcoDay) sunday = drd_kepco_sim_day_with_holidays (4, c, sun, NULL, 0, 0.7, 0.3, cal);
+      g_autoptr(DrdKepcoDay) sunday_plain = drd_kepco_sim_day (4, c, sun, NULL, 0, 0.7, 0.3);
+
+      assert_same_day (plain, plain2);
+      assert_same_day (sunday, sunday_plain);
+      if (drd_kepco_sim_profile (4, c) == DRD_KEPCO_SIM_OFFICE)
+        {
+          office_holiday += drd_kepco_day_total_wh (hol);
+          office_plain += drd_kepco_day_total_wh (plain);
+          n_office++;
+        }
+      n_same_sunday += drd_kepco_day_total_wh (hol) != drd_kepco_day_total_wh (plain);
+    }
+  g_assert_cmpuint (n_office, >, 20);
+  g_assert_cmpfloat (office_holiday, <, office_plain * 0.6);
+  g_assert_cmpuint (n_same_sunday, >, 0);
+}
+
 static void
 test_parse_window (void)
 {
@@ -413,6 +452,10 @@ test_outage_and_latency (Fixture *f, gconstpointer data)
   path = g_strdup_printf ("OpenAPI/getDayLpData.do?serviceKey=k&custNo=9&date=%s", date);
   drd_kepco_sim_set_outage (f->sim, now - 10, now + 3600);
   g_assert_cmpuint (get (f, path, &b1), ==, 503);
+  {
+    g_autofree char *b0 = NULL;
+    g_assert_cmpuint (get (f, "OpenAPI/getDayLpData.do?custNo=1&date=2026", &b0), ==, 503);
+  }
   drd_kepco_sim_set_outage (f->sim, 0, 0);
   drd_kepco_sim_set_latency_ms (f->sim, 150);
   t0 = g_get_monotonic_time ();
@@ -495,6 +538,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kepco/sim/profiles", test_profiles);
   g_test_add_func ("/kepco/sim/event-reduction", test_event_reduction);
   g_test_add_func ("/kepco/sim/render-round-trip", test_render_round_trip);
+  g_test_add_func ("/kepco/sim/holidays", test_holidays);
   g_test_add_func ("/kepco/sim/parse-window", test_parse_window);
   g_test_add ("/kepco/sim/http-errors", Fixture, NULL, fixture_setup, test_http_errors, fixture_teardown);
   g_test_add ("/kepco/sim/http-data", Fixture, NULL, fixture_setup, test_http_data, fixture_teardown);
