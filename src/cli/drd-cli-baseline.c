@@ -104,17 +104,17 @@ drd_cli_cmd_baseline (DrdCliContext *ctx, int argc, char **argv)
   g_auto(GStrv) exclude = NULL;
   gboolean factory = FALSE;
   const GOptionEntry entries[] = {
-    { "method", 0, 0, G_OPTION_ARG_STRING, &method_text,
+    { "method", 0, 0, G_OPTION_ARG_FILENAME, &method_text,
       N_("CBL method: max-4-5 or mid-6-10 (required)"), "METHOD" },
     { "readings", 0, 0, G_OPTION_ARG_FILENAME, &readings_path,
       N_("Meter readings CSV interval_start,kwh (required)"), "FILE.csv" },
-    { "event-start", 0, 0, G_OPTION_ARG_STRING, &start_text,
+    { "event-start", 0, 0, G_OPTION_ARG_FILENAME, &start_text,
       N_("Event start, ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
-    { "event-end", 0, 0, G_OPTION_ARG_STRING, &end_text,
+    { "event-end", 0, 0, G_OPTION_ARG_FILENAME, &end_text,
       N_("Event end (exclusive), ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
     { "holidays", 0, 0, G_OPTION_ARG_FILENAME, &holidays_path,
       N_("Holiday calendar file (default: the shipped Korean holidays)"), "FILE" },
-    { "exclude-day", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude,
+    { "exclude-day", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &exclude,
       N_("A day the customer was targeted by another event; repeatable"), "YYYY-MM-DD" },
     { "factory", 0, 0, G_OPTION_ARG_NONE, &factory,
       N_("The customer is a factory (days above 125% of the mean are abnormal too)"), NULL },

@@ -226,7 +226,8 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   int status;
 
   if (!drd_cli_parse_options ("customers import", "FILE.csv",
-                              _("Insert or update (by customer_id) the customers of a CSV file."),
+                              _("Insert or update (by customer_id) the customers of a CSV file "
+                                "(\"-\" reads standard input)."),
                               _("CSV: UTF-8, RFC 4180, header row required, columns in any order:\n"
                                 "  customer_id,name,kepco_customer_no,resource,registered_kw,\n"
                                 "  cbl_method,is_factory,phone,email,webhook_url\n"
@@ -243,7 +244,20 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
     return drd_cli_usage_error ("customers import", argc < 2 ? _("missing FILE.csv")
                                                              : _("too many arguments"));
 
-  if (!g_file_get_contents (argv[1], &text, &len, &error))
+  if (g_str_equal (argv[1], "-"))
+    {
+      g_autoptr(GString) in = g_string_new (NULL);
+      char buf[65536];
+      size_t n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (in, buf, (gssize) n);
+      if (ferror (stdin))
+        return drd_cli_fail (_("cannot read standard input"));
+      len = in->len;
+      text = g_string_free (g_steal_pointer (&in), FALSE);
+    }
+  else if (!g_file_get_contents (argv[1], &text, &len, &error))
     return drd_cli_fail_error (NULL, error);
 
   reader = drd_csv_reader_new (text, (gssize) len);
@@ -364,7 +378,7 @@ cmd_list (DrdCliContext *ctx, int argc, char **argv)
 {
   g_autofree char *format_text = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_text,
       N_("Output format: csv (default) or json"), "csv|json" },
     { NULL }
   };

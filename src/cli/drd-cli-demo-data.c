@@ -89,7 +89,7 @@ drd_demo_gen_new (guint32 seed, const char *webhook_base)
   for (gsize i = 0; i < G_N_ELEMENTS (family_names); i++)
     gen->family_total += family_names[i].weight;
   gen->webhook_base = g_strdup (webhook_base);
-  gen->kepco_offset = (guint64) g_rand_int_range (gen->rand, 0, 100000000);
+  gen->kepco_offset = (guint64) g_rand_int_range (gen->rand, 0, 10000000);
   return gen;
 }
 
@@ -208,9 +208,11 @@ drd_demo_gen_next (DrdDemoGen *gen, DrdCustomer *c)
   c->resource = g_strdup (resources[res].name);
   c->cbl_method = g_rand_int_range (gen->rand, 0, 100) < 70 ? DRD_CBL_MID_6_10 : DRD_CBL_MAX_4_5;
 
-  /* region code + 8 digits: (id * odd multiplier coprime to 10^8 + offset)
-   * mod 10^8 is a bijection on ids below 10^8, so numbers never repeat. */
-  serial = ((guint64) id * 48271u + gen->kepco_offset) % 100000000u;
+  /* region code + 8 digits growing with the id (offset < 10^7, step 7,
+   * ids ≤ 10^7): numbers never repeat, and SQLite's kepco_no index is
+   * appended to instead of written all over (a quarter of the insert time
+   * for a million customers). */
+  serial = gen->kepco_offset + (guint64) id * 7u;
   c->kepco_no = g_strdup_printf ("%02u%08" G_GUINT64_FORMAT, resources[res].region, serial);
 
   if (g_rand_int_range (gen->rand, 0, 100) < 95)

@@ -18,7 +18,7 @@ drd_cli_cmd_demo (DrdCliContext *ctx, int argc, char **argv)
       N_("Number of customers (ids 1..N; default 1000)"), "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       N_("Seed of the generator, 0..4294967295 (default 1)"), "S" },
-    { "webhook-base", 0, 0, G_OPTION_ARG_STRING, &webhook_base,
+    { "webhook-base", 0, 0, G_OPTION_ARG_FILENAME, &webhook_base,
       N_("Give a few factories the webhook URL BASE/<customer_id> (default: none)"), "URL" },
     { NULL }
   };
@@ -81,18 +81,17 @@ drd_cli_cmd_demo (DrdCliContext *ctx, int argc, char **argv)
           DrdCustomer *c = g_ptr_array_index (batch, re->index);
 
           if (refused++ < 10)
-            drd_cli_note (_("customer %" G_GINT64_FORMAT ": %s"), c->id, re->error->message);
+            drd_cli_note (_("customer %lld: %s"), (long long) c->id, re->error->message);
         }
       done += chunk;
       if (n_customers > DEMO_CHUNK)
-        drd_cli_note (_("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " customers"),
-                      done, n_customers);
+        drd_cli_note (_("%lld / %lld customers"), (long long) done, (long long) n_customers);
     }
 
-  drd_cli_note (_("%" G_GINT64_FORMAT " customers inserted, %" G_GINT64_FORMAT " updated"),
-                inserted, updated);
+  drd_cli_note (_("%lld customers inserted, %lld updated"),
+                (long long) inserted, (long long) updated);
   if (refused > 0)
-    return drd_cli_fail (_("%" G_GINT64_FORMAT " demo customers were refused "
-                           "(conflicts with existing customers)"), refused);
+    return drd_cli_fail (_("%lld demo customers were refused "
+                           "(conflicts with existing customers)"), (long long) refused);
   return DRD_CLI_EXIT_OK;
 }

@@ -3,6 +3,64 @@
 #include "config.h"
 
 #include "cli/drd-cli-private.h"
+#include "core/drd-params.h"
+#include "core/drd-time.h"
+
+/* Seconds of DR that events sharing a resource with EVENT already take in
+ * EVENT's local calendar year (cancelled ones not counted). */
+static gint64
+used_this_year (GPtrArray *events, const DrdEvent *event)
+{
+  int year, y;
+  gint64 used = 0;
+
+  drd_date_to_ymd (drd_date_of_instant (event->start_at), &year, NULL, NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const DrdEvent *e = g_ptr_array_index (events, i);
+      gboolean shared = event->resources == NULL || event->resources[0] == NULL
+                        || e->resources == NULL || e->resources[0] == NULL;
+
+      if (e->status == DRD_EVENT_CANCELLED)
+        continue;
+      drd_date_to_ymd (drd_date_of_instant (e->start_at), &y, NULL, NULL);
+      if (y != year)
+        continue;
+      for (guint a = 0; !shared && event->resources[a] != NULL; a++)
+        shared = g_strv_contains ((const char *const *) e->resources, event->resources[a]);
+      if (shared)
+        used += e->end_at - e->start_at;
+    }
+  return used;
+}
+
+/* KPX's dispatch facts for reliability DR, as warnings on stderr only. */
+static void
+warn_dispatch (DrdStore *store, const DrdEvent *event)
+{
+  g_autoptr(GPtrArray) holidays = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(DrdCalendar) calendar = drd_calendar_new ();
+  g_auto(GStrv) warnings = NULL;
+
+  if (event->kind != DRD_EVENT_KIND_RELIABILITY)
+    return;
+  holidays = drd_store_list_holidays (store, NULL);
+  for (guint i = 0; holidays != NULL && i < holidays->len; i++)
+    {
+      DrdHoliday *h = g_ptr_array_index (holidays, i);
+      DrdDate d;
+
+      if (drd_date_parse (h->day, &d, NULL))
+        drd_calendar_add (calendar, d, h->name);
+    }
+  events = drd_store_list_events (store, drd_store_now (), NULL);
+  warnings = drd_params_dispatch_warnings (NULL, event->start_at, event->end_at, drd_store_now (),
+                                           calendar,
+                                           events != NULL ? used_this_year (events, event) : 0);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    drd_cli_note (_("warning: %s"), warnings[i]);
+}
 
 static int
 cmd_start (DrdCliContext *ctx, int argc, char **argv)
@@ -11,18 +69,18 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *kw_text = NULL, *deadline_text = NULL;
   g_auto(GStrv) resources = NULL;
   const GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Event name (required)"), "NAME" },
-    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_text,
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, N_("Event name (required)"), "NAME" },
+    { "kind", 0, 0, G_OPTION_ARG_FILENAME, &kind_text,
       N_("reliability, economic or citizen (required)"), "KIND" },
-    { "start", 0, 0, G_OPTION_ARG_STRING, &start_text,
+    { "start", 0, 0, G_OPTION_ARG_FILENAME, &start_text,
       N_("Start, ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
-    { "end", 0, 0, G_OPTION_ARG_STRING, &end_text,
+    { "end", 0, 0, G_OPTION_ARG_FILENAME, &end_text,
       N_("End (exclusive), ISO 8601 on a 15-minute boundary (required)"), "ISO8601" },
-    { "target-kw", 0, 0, G_OPTION_ARG_STRING, &kw_text,
+    { "target-kw", 0, 0, G_OPTION_ARG_FILENAME, &kw_text,
       N_("Target reduction in kW, up to 3 decimals (required)"), "KW" },
-    { "answer-deadline", 0, 0, G_OPTION_ARG_STRING, &deadline_text,
+    { "answer-deadline", 0, 0, G_OPTION_ARG_FILENAME, &deadline_text,
       N_("Customers may answer until then (default: the start time)"), "ISO8601" },
-    { "resource", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resources,
+    { "resource", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &resources,
       N_("Target this resource; repeat for several (default: every resource)"), "R" },
     { NULL }
   };
@@ -58,6 +116,13 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
                                 _("--kind must be reliability, economic or citizen, not '%s'"),
                                 kind_text);
 
+  /* Options are taken as bytes (no locale conversion, so Korean works
+   * under LC_ALL=C); what is stored must be UTF-8. */
+  if (!g_utf8_validate (name, -1, NULL))
+    return drd_cli_fail (_("--name is not valid UTF-8"));
+  for (guint i = 0; resources != NULL && resources[i] != NULL; i++)
+    if (!g_utf8_validate (resources[i], -1, NULL))
+      return drd_cli_fail (_("--resource is not valid UTF-8"));
   g_strstrip (name);
   if (*name == '\0')
     return drd_cli_fail (_("--name is empty"));
@@ -100,6 +165,7 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
       event->resources = g_strdupv (resources);
     }
 
+  warn_dispatch (store, event);
   if (!drd_store_start_event (store, event, drd_cli_actor (), drd_store_now (),
                               &event_id, &n_targeted, &error))
     return drd_cli_fail_error (NULL, error);
@@ -166,7 +232,7 @@ cmd_list (DrdCliContext *ctx, int argc, char **argv)
 {
   g_autofree char *format_text = NULL;
   const GOptionEntry entries[] = {
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+    { "format", 0, 0, G_OPTION_ARG_FILENAME, &format_text,
       N_("Output format: csv (default) or json"), "csv|json" },
     { NULL }
   };

@@ -13,15 +13,25 @@
 
 G_BEGIN_DECLS
 
-/* ---- Commands (one function per file drd-cli-<name>.c) ---------------- */
-int drd_cli_cmd_init      (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_demo      (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_customers (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_event     (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_answer    (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_baseline  (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_settle    (DrdCliContext *ctx, int argc, char **argv);
-int drd_cli_cmd_export    (DrdCliContext *ctx, int argc, char **argv);
+/* ---- THE command table ------------------------------------------------ */
+/* One line per command: X (name, N_("usage line for drdeskctl --help")).
+ * The command's function is drd_cli_cmd_<name>() in drd-cli-<name>.c; this
+ * list declares it and drd-cli.c builds the dispatch table from it, so a
+ * new command is its file, ONE line here and one in meson.build. */
+#define DRD_CLI_COMMANDS(X) \
+  X (init,      N_("init")) \
+  X (demo,      N_("demo [--customers N] [--seed S]")) \
+  X (customers, N_("customers import FILE.csv | customers list [--format csv|json]")) \
+  X (event,     N_("event start|end|cancel|list ...")) \
+  X (answer,    N_("answer EVENT_ID CUSTOMER_ID accept|deny")) \
+  X (settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key KEY]")) \
+  X (export,    N_("export settlement EVENT_ID [--output FILE] [--bom]")) \
+  X (baseline,  N_("baseline --method max-4-5|mid-6-10 --readings FILE.csv " \
+                   "--event-start ISO8601 --event-end ISO8601 ..."))
+
+#define DRD_CLI_DECLARE_COMMAND(name, usage) \
+  int drd_cli_cmd_##name (DrdCliContext *ctx, int argc, char **argv);
+DRD_CLI_COMMANDS (DRD_CLI_DECLARE_COMMAND)
 
 /* ---- Errors and usage -------------------------------------------------- */
 

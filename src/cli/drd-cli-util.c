@@ -97,6 +97,7 @@ drd_cli_parse_options (const char         *command,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *params = NULL;
+  g_autofree char *footer = NULL;
   g_autofree char *db_dummy = NULL;
   gboolean help = FALSE;
   const GOptionEntry help_entries[] = {
@@ -115,8 +116,12 @@ drd_cli_parse_options (const char         *command,
   g_option_context_set_help_enabled (context, FALSE);
   if (summary != NULL)
     g_option_context_set_summary (context, summary);
-  if (description != NULL)
-    g_option_context_set_description (context, description);
+  footer = g_strdup_printf ("%s%s%s", description != NULL ? description : "",
+                            description != NULL ? "\n\n" : "",
+                            _("Exit status: 0 success; 1 error (one line \"drdeskctl: ...\" on stderr);\n"
+                              "2 bad usage (unknown option, missing argument or option, a value\n"
+                              "outside a fixed list such as --kind or --format)."));
+  g_option_context_set_description (context, footer);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, help_entries, GETTEXT_PACKAGE);

@@ -8,16 +8,10 @@
 #include "cli/drd-cli.h"
 #include "cli/drd-cli-private.h"
 
-/* One line per command; see drd-cli.h for how to add one. */
+/* Built from DRD_CLI_COMMANDS in drd-cli-private.h (see drd-cli.h). */
+#define DRD_CLI_TABLE_ENTRY(name, usage) { #name, drd_cli_cmd_##name, usage },
 static const DrdCliCommand drd_cli_commands[] = {
-  { "init",      drd_cli_cmd_init,      N_("init") },
-  { "demo",      drd_cli_cmd_demo,      N_("demo [--customers N] [--seed S]") },
-  { "customers", drd_cli_cmd_customers, N_("customers import FILE.csv | customers list [--format csv|json]") },
-  { "event",     drd_cli_cmd_event,     N_("event start|end|cancel|list ...") },
-  { "answer",    drd_cli_cmd_answer,    N_("answer EVENT_ID CUSTOMER_ID accept|deny") },
-  { "settle",    drd_cli_cmd_settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key KEY]") },
-  { "export",    drd_cli_cmd_export,    N_("export settlement EVENT_ID [--output FILE] [--bom]") },
-  { "baseline",  drd_cli_cmd_baseline,  N_("baseline --method max-4-5|mid-6-10 --readings FILE.csv --event-start ISO8601 --event-end ISO8601 ...") },
+  DRD_CLI_COMMANDS (DRD_CLI_TABLE_ENTRY)
 };
 
 static void

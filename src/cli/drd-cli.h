@@ -34,24 +34,29 @@ typedef struct {
 
 /* How to add a command (e.g. `links`, `serve`, `settle`, `export`):
  *
- *  1. Create src/cli/drd-cli-<name>.c with ONE public function
+ *  1. Create src/cli/drd-cli-<name>.c, include "cli/drd-cli-private.h",
+ *     and write ONE public function
  *
  *       int drd_cli_cmd_<name> (DrdCliContext *ctx, int argc, char **argv);
  *
- *     Parse its options with drd_cli_parse_options() (gives --help, exit 2
- *     on bad usage), open the store with drd_cli_open_store(), report errors
- *     with drd_cli_fail()/drd_cli_fail_error() and print machine-readable
- *     output on stdout only (drd_cli_csv_* / drd_cli_json_* helpers). All of
- *     these are declared in src/cli/drd-cli-private.h.
- *  2. Declare the function in drd-cli-private.h (the "Commands" block).
- *  3. Add ONE line to the drd_cli_commands[] table in src/cli/drd-cli.c:
+ *     Parse its options with drd_cli_parse_options() (gives --help and
+ *     exit 2 on bad usage), open the store with drd_cli_open_store(),
+ *     report errors with drd_cli_fail()/drd_cli_fail_error() (one line,
+ *     exit 1) and print machine-readable output on stdout only
+ *     (drd_cli_csv_field(), drd_cli_json_string(), drd_cli_flush()).
+ *     All of these are declared in src/cli/drd-cli-private.h.
+ *  2. Add ONE line to the DRD_CLI_COMMANDS table in drd-cli-private.h:
  *
- *       { "links", drd_cli_cmd_links, N_("links EVENT_ID [--output FILE]") },
+ *       X (links, N_("links EVENT_ID [--output FILE]")) \
  *
- *  4. Append the file to src/cli/meson.build (sorted list).
+ *     It declares the function and puts it into the dispatch table and
+ *     into `drdeskctl --help`.
+ *  3. Append 'drd-cli-<name>.c' to src/cli/meson.build (sorted list) and
+ *     the file to po/POTFILES.in.
  *
  * Commands with sub-words (`customers import`, `event start`) dispatch
- * them inside their own file with drd_cli_dispatch().
+ * them inside their own file with drd_cli_dispatch() (see
+ * drd-cli-event.c); tests run the real binary (tests/cli/test-cli.c).
  */
 
 G_END_DECLS

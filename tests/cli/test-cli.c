@@ -41,10 +41,12 @@ bytes_to_string (GBytes *bytes)
 /* Runs drdeskctl with ARGV (NULL-terminated, without the program). ENV:
  * NULL-terminated KEY, VALUE pairs to set, or NULL. */
 static Run
-run_env (const char *const *env, const char *const *argv)
+run_stdin (const char *const *env, const char *input, const char *const *argv)
 {
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                               | (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
+  g_autoptr(GBytes) in = input != NULL ? g_bytes_new (input, strlen (input)) : NULL;
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GBytes) out = NULL, err = NULL;
@@ -60,7 +62,7 @@ run_env (const char *const *env, const char *const *argv)
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate (proc, NULL, NULL, &out, &err, &error);
+  g_subprocess_communicate (proc, in, NULL, &out, &err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   r.status = g_subprocess_get_exit_status (proc);
@@ -69,6 +71,12 @@ run_env (const char *const *env, const char *const *argv)
   if (g_test_verbose ())
     g_test_message ("exit %d\nstdout: %.2000s\nstderr: %.2000s", r.status, r.out, r.err);
   return r;
+}
+
+static Run
+run_env (const char *const *env, const char *const *argv)
+{
+  return run_stdin (env, NULL, argv);
 }
 
 /* Runs with "--db DB" appended (after the command: both places work). */
@@ -337,6 +345,16 @@ test_init (Fixture *f, gconstpointer data)
   run_clear (&r);
   g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM holidays WHERE day = '2031-03-03'"), ==, 1);
 
+  /* --db=PATH works too */
+  {
+    g_autofree char *other = g_build_filename (f->dir, "other.db", NULL);
+    g_autofree char *opt = g_strconcat ("--db=", other, NULL);
+    r = RUN_RAW ("init", opt);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_true (g_str_has_prefix (r.out, other));
+    run_clear (&r);
+  }
+
   /* default: the user data directory */
   r = run_env ((const char *const []) { "XDG_DATA_HOME", xdg, NULL },
                (const char *const []) { "init", NULL });
@@ -547,10 +565,11 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
     "17,카,1000000017,r1,abc,,,,,\n"                              /* 17 kW not a number */
     "18,\"타\"x,1000000018,r1,1,,,,,\n"                           /* 18 CSV quote error */
     "19,파,1000000019,,2,,true,,,\n"                              /* 19 good, default resource */
-    "20,하,1000000020,r2,\n");                                    /* 20 empty kW */
+    "20,하,1000000020,r2,\n"                                      /* 20 empty kW */
+    "21,거,1000000021,r1,1,,,,not-an-email,\n");                  /* 21 bad e-mail */
   static const char *const expected[] = {
     "5: ", "6: ", "7: ", "8: ", "9: ", "10: ", "11: ", "12: ", "13: ", "14: ", "15: ",
-    "16: ", "17: ", "18: ", "20: ",
+    "16: ", "17: ", "18: ", "20: ", "21: ",
   };
   g_auto(GStrv) lines = NULL;
   guint n_line_errors = 0;
@@ -585,6 +604,7 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "cbl_method"));
   g_assert_nonnull (strstr (r.err, "is_factory"));
   g_assert_nonnull (strstr (r.err, "webhook_url"));
+  g_assert_nonnull (strstr (r.err, "21: email"));
   g_assert_nonnull (strstr (r.err, "already on line 2"));
   /* the last line is the one-line summary */
   g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 2], "drdeskctl: "));
@@ -602,6 +622,30 @@ test_import_bad_rows (Fixture *f, gconstpointer data)
   /* customer 900 kept its number */
   g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers WHERE kepco_no = '5555555555' "
                                    "AND id = 900"), ==, 1);
+}
+
+/* CRLF line ends, and a CRLF inside a quoted field: still physical lines */
+static void
+test_import_crlf_lines (Fixture *f, gconstpointer data)
+{
+  g_autofree char *csv = write_file (f, "crlf.csv",
+    "\xEF\xBB\xBF" "customer_id,name,kepco_customer_no,registered_kw\r\n"   /* 1 */
+    "1,\"two\r\nlines\",1000000001,1\r\n"                                   /* 2-3 */
+    "2,b,1000000002,x\r\n"                                                     /* 4 */
+    "\r\n"                                                                     /* 5 empty */
+    "3,c,1000000003,1.5\r\n"                                                   /* 6 */
+    "4,,1000000004,1\r\n");                                                   /* 7 */
+  Run r;
+
+  init_db (f);
+  r = RUN (f, "customers", "import", csv);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_true (g_str_has_prefix (r.err, "4: registered_kw"));
+  g_assert_nonnull (strstr (r.err, "\n7: name is empty\n"));
+  run_clear (&r);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers"), ==, 2);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers WHERE id = 1 AND "
+                                   "name = 'two' || char(13) || char(10) || 'lines'"), ==, 1);
 }
 
 static void
@@ -662,18 +706,31 @@ test_import_reimport (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (r.err, "1 updated"));
   run_clear (&r);
   list2 = list_csv (f, f->db);
+  /* one audit row per import, by the operator */
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'customer.import' "
+                                   "AND actor LIKE 'operator:%'"), ==, 2);
+  /* the renamed customer is found by the grid's search under its new name only */
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers_search WHERE customers_search "
+                                   "MATCH '\"홍길순\"'"), ==, 1);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers_search WHERE customers_search "
+                                   "MATCH '\"홍길동\"'"), ==, 0);
   g_assert_cmpstr (list2, ==,
     "customer_id,name,kepco_customer_no,resource,registered_kw,cbl_method,is_factory,phone,email,webhook_url\n"
     "1,홍길순,1111111112,busan,4.250,max-4-5,true,,,\n"
     "2,\"(주)대성, 산업\",2222222222,ulsan,1500.500,max-4-5,true,,,http://127.0.0.1:9/hook\n");
 
-  /* list output re-imports to the same list */
+  /* list output re-imports to the same list (from a file, or "-" = stdin) */
   copy = write_file (f, "copy.csv", list2);
   r = RUN_RAW ("init", "--db", b);
   g_assert_cmpint (r.status, ==, 0);
   run_clear (&r);
+  r = run_stdin (NULL, list1, (const char *const []) { "customers", "import", "-", "--db", b, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "2 inserted"));
+  run_clear (&r);
   r = RUN_RAW ("customers", "import", copy, "--db", b);
   g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "0 inserted, 2 updated"));
   run_clear (&r);
   listb = list_csv (f, b);
   g_assert_cmpstr (listb, ==, list2);
@@ -897,6 +954,59 @@ test_event_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "resources")), ==, 2);
   o = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 1);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "cancelled");
+  run_clear (&r);
+}
+
+/* Option values are bytes: Korean works whatever the locale. */
+static void
+test_event_c_locale (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  r = run_env ((const char *const []) { "LC_ALL", "C", "LANG", "C", NULL },
+               (const char *const []) { "--db", f->db, "event", "start", "--name", "폭염 대응",
+                                        "--kind", "citizen", "--start", "2030-07-01T14:00:00+09:00",
+                                        "--end", "2030-07-01T15:00:00+09:00", "--target-kw", "1",
+                                        NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM events WHERE name = '폭염 대응'"), ==, 1);
+
+  r = run_env ((const char *const []) { "LC_ALL", "C", NULL },
+               (const char *const []) { "--db", f->db, "event", "start", "--name", "\xff\xfe",
+                                        "--kind", "citizen", "--start", "2030-07-02T14:00:00+09:00",
+                                        "--end", "2030-07-02T15:00:00+09:00", "--target-kw", "1",
+                                        NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_error_line (r.err);
+  run_clear (&r);
+}
+
+static void
+test_event_warnings (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  /* Saturday, 7 hours, over lunch: KPX would not do this — warned, not refused */
+  r = RUN (f, "event", "start", "--name", "odd", "--kind", "reliability",
+           "--start", "2030-07-06T11:00:00+09:00", "--end", "2030-07-06T18:00:00+09:00",
+           "--target-kw", "5", "--resource", "r1");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (g_ascii_strtoll (r.out, NULL, 10), >, 0);
+  g_assert_nonnull (strstr (r.out, "\n"));
+  g_assert_cmpstr (strchr (r.out, '\n') + 1, ==, "");
+  g_assert_nonnull (strstr (r.err, "warning: "));
+  g_assert_nonnull (strstr (r.err, "weekend"));
+  run_clear (&r);
+
+  /* the facts are about reliability DR only */
+  r = RUN (f, "event", "start", "--name", "odd", "--kind", "economic",
+           "--start", "2030-07-06T11:00:00+09:00", "--end", "2030-07-06T18:00:00+09:00",
+           "--target-kw", "5", "--resource", "r2");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_null (strstr (r.err, "warning"));
   run_clear (&r);
 }
 
@@ -1298,12 +1408,15 @@ main (int argc, char **argv)
   ADD ("/cli/demo/large-event", test_demo_large_event);
   ADD ("/cli/import/good", test_import_good);
   ADD ("/cli/import/bad-rows", test_import_bad_rows);
+  ADD ("/cli/import/crlf-lines", test_import_crlf_lines);
   ADD ("/cli/import/header", test_import_header);
   ADD ("/cli/import/reimport", test_import_reimport);
   ADD ("/cli/list/json", test_list_json);
   ADD ("/cli/event/errors", test_event_errors);
   ADD ("/cli/event/overlap", test_event_overlap);
   ADD ("/cli/event/lifecycle", test_event_lifecycle);
+  ADD ("/cli/event/warnings", test_event_warnings);
+  ADD ("/cli/event/c-locale", test_event_c_locale);
   ADD ("/cli/answer", test_answer);
   ADD ("/cli/baseline/mid-6-10", test_baseline_mid);
   ADD ("/cli/baseline/max-4-5", test_baseline_max);
