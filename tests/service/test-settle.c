@@ -430,6 +430,18 @@ check_against_oracle (Fixture     *f,
     }
   g_assert_cmpint (ledger_total, ==, points_total);
   g_assert_cmpint (points_total, >, 0);
+
+  /* The summary (the window's and the CLI's) agrees with the rows. */
+  {
+    DrdEventSummary sum;
+
+    g_assert_true (drd_store_settle_get_summary (f->store, f->event, &sum, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (sum.n_customers, ==, n);
+    for (int o = 1; o <= 4; o++)
+      g_assert_cmpuint (sum.n_by_outcome[o], ==, by_outcome[o]);
+    g_assert_cmpint (sum.points_total, ==, points_total);
+  }
 }
 
 static char *
@@ -571,6 +583,51 @@ test_faults_give_same_results (Fixture       *f,
   g_assert_cmpuint (stats.n_failed, >, 0);
   g_assert_cmpuint (stats.n_malformed, >, 0);
   g_assert_cmpuint (stats.n_held, >, 0);
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLED);
+  check_against_oracle (f, f->sim, N_CUSTOMERS);
+}
+
+/* Two settlers race on the same customers (the second one resets the
+ * first one's running jobs, as a second process would after a crash it
+ * wrongly assumed): both settle them, every customer is settled and
+ * credited exactly once. */
+static void
+test_racing_settlers (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autoptr(DrdSettler) a = NULL;
+  g_autoptr(DrdSettler) b = NULL;
+  Wait wa = { 0 }, wb = { 0 };
+  gboolean timed_out = FALSE;
+  guint tid;
+  DrdSettleProgress p;
+  g_autoptr(GError) error = NULL;
+
+  f->sim = start_sim (f);
+  client = new_client (f->sim);
+  a = drd_settler_new (f->store, client, NULL);
+  b = drd_settler_new (f->store, client, NULL);
+  tid = g_timeout_add_seconds (60, timeout_flag, &timed_out);
+  drd_settler_settle_event_async (a, f->event, NULL, settle_cb, &wa);
+  while (!timed_out)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
+      if (p.n_settled >= 5 && p.n_running > 0)
+        {
+          drd_settle_progress_clear (&p);
+          break;
+        }
+      drd_settle_progress_clear (&p);
+    }
+  drd_settler_settle_event_async (b, f->event, NULL, settle_cb, &wb);
+  while (!(wa.done && wb.done) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (tid);
+  g_assert_no_error (wa.error);
+  g_assert_no_error (wb.error);
   g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLED);
   check_against_oracle (f, f->sim, N_CUSTOMERS);
 }
@@ -1216,6 +1273,7 @@ main (int argc, char **argv)
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/settle/outcomes-match-oracle", test_outcomes_match_oracle);
   ADD ("/settle/rerun-no-double-credit", test_rerun_jobs_no_double_credit);
+  ADD ("/settle/racing-settlers", test_racing_settlers);
   ADD ("/settle/faults-same-results", test_faults_give_same_results);
   ADD ("/settle/outage-waits", test_outage_waits);
   g_test_add ("/settle/lag-waits-then-completes", Fixture, NULL, fixture_setup_later,
