@@ -737,6 +737,65 @@ test_lag_waits_then_completes (Fixture       *f,
   check_against_oracle (f, f->sim, 30);
 }
 
+/* Jobs waiting a long time for data (data-wait-s 600) are retried at once
+ * by drd_settler_retry_now() (the operator's button). */
+static void
+test_retry_now (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  DrdDate today = drd_date_of_instant (drd_store_now ());
+  DrdDate d = today - 1;
+  g_autofree char *start = NULL, *end = NULL;
+  g_autoptr(DrdSettler) settler = NULL;
+  Wait w = { 0 };
+  gboolean timed_out = FALSE, retried = FALSE;
+  guint tid;
+
+  {
+    g_autoptr(DrdCalendar) calendar = load_calendar ();
+
+    while (!drd_date_is_weekday (d) || drd_calendar_is_holiday (calendar, d))
+      d--;
+  }
+  start = drd_time_format_iso8601 (drd_slot_start (d, 40));
+  end = drd_time_format_iso8601 (drd_slot_start (d, 44));
+  fixture_setup_at (f, 20, start, end);
+  f->sim = start_sim (f);
+  drd_kepco_sim_set_lag_days (f->sim, (guint) (today - d) + 1);
+  client = new_client (f->sim);
+  settler = drd_settler_new (f->store, client, NULL);
+  g_object_set (settler, "data-wait-s", 600, NULL);
+  drd_settler_settle_event_async (settler, f->event, NULL, settle_cb, &w);
+  tid = g_timeout_add_seconds (30, timeout_flag, &timed_out);
+  while (!w.done && !timed_out)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (!retried)
+        {
+          DrdSettleProgress p;
+
+          g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
+          if (p.n_waiting == 20)
+            {
+              g_assert_cmpint (p.next_attempt_at, >, drd_store_now () + 500);
+              g_assert_nonnull (strstr (p.last_error, "no data"));
+              drd_kepco_sim_set_lag_days (f->sim, 0);
+              drd_settler_retry_now (settler);
+              retried = TRUE;
+            }
+          drd_settle_progress_clear (&p);
+        }
+    }
+  g_assert_false (timed_out);
+  g_source_remove (tid);
+  g_assert_true (retried);
+  g_assert_no_error (w.error);
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLED);
+  check_against_oracle (f, f->sim, 20);
+}
+
 /* The dispatcher ends an event whose end passed; a service-mode settler
  * (connected to it) settles it; answers recorded by the operator after the
  * fact (backfill) are used and audited as channel operator. */
@@ -1278,6 +1337,7 @@ main (int argc, char **argv)
   ADD ("/settle/outage-waits", test_outage_waits);
   g_test_add ("/settle/lag-waits-then-completes", Fixture, NULL, fixture_setup_later,
               test_lag_waits_then_completes, fixture_teardown);
+  g_test_add ("/settle/retry-now", Fixture, NULL, fixture_setup_later, test_retry_now, fixture_teardown);
   ADD ("/settle/dispatcher-and-backfill", test_dispatcher_and_backfill);
   ADD ("/settle/chart", test_chart);
   g_test_add ("/settle/cli-kill-and-resume", Fixture, NULL, fixture_setup_later,
