@@ -18,7 +18,21 @@
  *
  * Everything runs on the thread-default main context of the creator and
  * never blocks it (store reads in worker threads, writes on the store's
- * writer, HTTP async). */
+ * writer, HTTP async).
+ *
+ * Wiring (window, `drdeskctl serve`):
+ *   client = drd_kepco_client_new (url, key);
+ *   settler = drd_settler_new (store, client, params);
+ *   dispatcher = drd_dispatcher_new (store);
+ *   g_signal_connect_swapped (dispatcher, "event-ended",
+ *                             G_CALLBACK (drd_settler_scan), settler);
+ *   drd_settler_start (settler); drd_dispatcher_start (dispatcher);
+ * The window's "End event" just calls drd_store_end_event_async(); the
+ * settler's periodic scan (or a drd_settler_scan() after it) takes over.
+ * Settlement view: properties below (notify::n-done …), the store queries
+ * of store/drd-store-settle.h (drd_store_settle_list_async() pages of
+ * rows, drd_store_settle_get_summary_async()), and
+ * drd_settle_chart_load_async() for one customer's load chart. */
 #pragma once
 
 #include <gio/gio.h>
@@ -55,7 +69,11 @@ void        drd_settler_retry_now (DrdSettler *self);
  * status) to completion: finishes TRUE once the event is settled. Resets
  * the event's jobs left running by an earlier (killed) run first. Waits
  * as long as KEPCO has no data yet. Fails when every remaining job was
- * given up (error names the last job error). */
+ * given up (error names the last job error), or at once when KEPCO
+ * refuses the requests (4xx: wrong service key or URL). To abandon it,
+ * call drd_settler_stop() (the task then fails with G_IO_ERROR_CANCELLED);
+ * @cancellable is only checked by GTask. Do not mix with
+ * drd_settler_start() on the same object. */
 void        drd_settler_settle_event_async (DrdSettler          *self,
                                             gint64               event_id,
                                             GCancellable        *cancellable,
