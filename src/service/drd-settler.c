@@ -832,20 +832,19 @@ load_done (GObject      *source,
   self->n_loading -= d->jobs->len;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      /* Jobs stay running; give them back after a pause. */
+      /* Give the jobs back (pending, after a pause) through the same
+       * async commit path; never a blocking write here. */
       if (!is_stopped (self))
         {
-          g_autoptr(DrdSettleBatch) b = drd_settle_batch_new (drd_store_now ());
-
           set_last_error (self, error->message);
           for (guint i = 0; i < d->jobs->len; i++)
             {
               DrdSettleWait w = { g_array_index (d->jobs, DrdSettleJobRef, i).job_id,
                                   drd_store_now () + backoff_s (self, 1), TRUE,
                                   g_strdup (error->message) };
-              g_array_append_val (b->waits, w);
+              g_array_append_val (self->batch->waits, w);
             }
-          drd_store_settle_commit (self->store, b, NULL);
+          batch_added (self);
         }
       pump (self);
       return;
