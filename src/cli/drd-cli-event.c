@@ -79,7 +79,7 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
     { "target-kw", 0, 0, G_OPTION_ARG_FILENAME, &kw_text,
       N_("Target reduction in kW, up to 3 decimals (required)"), "KW" },
     { "answer-deadline", 0, 0, G_OPTION_ARG_FILENAME, &deadline_text,
-      N_("Customers may answer until then (default: the start time)"), "ISO8601" },
+      N_("Customers may answer until then (default: the start time; the end time when the event has already started)"), "ISO8601" },
     { "resource", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &resources,
       N_("Target this resource; repeat for several (default: every resource)"), "R" },
     { NULL }
@@ -144,7 +144,8 @@ cmd_start (DrdCliContext *ctx, int argc, char **argv)
         return drd_cli_fail (_("--answer-deadline must not be after --end"));
     }
   else
-    event->answer_deadline = event->start_at;
+    event->answer_deadline = drd_event_default_answer_deadline (event->start_at, event->end_at,
+                                                                 g_get_real_time () / G_USEC_PER_SEC);
 
   store = drd_cli_open_store (ctx, TRUE, &error);
   if (store == NULL)

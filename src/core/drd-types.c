@@ -92,6 +92,14 @@ drd_customer_free (DrdCustomer *c)
   g_free (c);
 }
 
+gint64
+drd_event_default_answer_deadline (gint64 start_at,
+                                   gint64 end_at,
+                                   gint64 now)
+{
+  return start_at > now ? start_at : end_at;
+}
+
 DrdEvent *
 drd_event_new (void)
 {

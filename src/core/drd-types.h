@@ -99,6 +99,13 @@ typedef struct {
   char          **resources;         /* NULL-terminated resource names; empty = all */
 } DrdEvent;
 
+/* The answer deadline of an event whose operator named none: answers are
+ * wanted before the event starts; an event that has already started
+ * (started at once, or recorded after the fact) takes answers until its end. */
+gint64    drd_event_default_answer_deadline (gint64 start_at,
+                                             gint64 end_at,
+                                             gint64 now);
+
 DrdEvent *drd_event_new (void);
 DrdEvent *drd_event_copy (const DrdEvent *e);
 void      drd_event_free (DrdEvent *e);

@@ -77,11 +77,23 @@ test_milli (void)
     }
 }
 
+/* Answers are due at the start; an event already under way takes them
+ * until its end, so a late-recorded event is not closed from birth. */
+static void
+test_default_deadline (void)
+{
+  g_assert_cmpint (drd_event_default_answer_deadline (3600, 7200, 0), ==, 3600);
+  g_assert_cmpint (drd_event_default_answer_deadline (3600, 7200, 3599), ==, 3600);
+  g_assert_cmpint (drd_event_default_answer_deadline (3600, 7200, 3600), ==, 7200);
+  g_assert_cmpint (drd_event_default_answer_deadline (3600, 7200, 9000), ==, 7200);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/types/round-trip", test_round_trip);
+  g_test_add_func ("/types/default-deadline", test_default_deadline);
   g_test_add_func ("/types/milli", test_milli);
   return g_test_run ();
 }
