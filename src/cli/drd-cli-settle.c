@@ -6,13 +6,10 @@
 
 #include "cli/drd-cli-private.h"
 #include "kepco/drd-kepco-client.h"
+#include "service/drd-config.h"
 #include "service/drd-settler.h"
 #include "store/drd-store-settle.h"
 
-#define DEFAULT_KEPCO_URL "http://127.0.0.1:8089"
-/* Settings keys (settings table) the window and the CLI share. */
-#define SETTING_KEPCO_URL "kepco.url"
-#define SETTING_SERVICE_KEY "kepco.service_key"
 
 typedef struct {
   GMainLoop  *loop;
@@ -120,9 +117,9 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *kepco_url = NULL, *service_key = NULL;
   const GOptionEntry entries[] = {
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, &kepco_url,
-      N_("KEPCO API base URL (default: the setting kepco.url, else " DEFAULT_KEPCO_URL ")"), "URL" },
+      N_("KEPCO API base URL (default: the kepco-base-url setting, http://127.0.0.1:8089)"), "URL" },
     { "service-key", 0, 0, G_OPTION_ARG_STRING, &service_key,
-      N_("KEPCO service key (default: the setting kepco.service_key); never printed"), "KEY" },
+      N_("KEPCO service key (default: the key file next to the database); never printed"), "KEY" },
     { NULL }
   };
   g_autoptr(DrdStore) store = NULL;
@@ -131,6 +128,8 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   g_autoptr(DrdKepcoClient) client = NULL;
   g_autoptr(DrdSettler) settler = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(DrdConfig) config = NULL;
+  DrdParams params;
   SettleRun run = { 0 };
   guint sig_int, sig_term, tick;
   gint64 id;
@@ -172,26 +171,25 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
       break;
     }
 
+  /* The operator's settings (the window's too): KEPCO link and the
+   * settlement rules (points per kWh, threshold, abnormal-day limits). */
+  config = drd_config_new ();
   if (kepco_url == NULL)
-    {
-      kepco_url = drd_store_get_setting (store, SETTING_KEPCO_URL, &error);
-      if (error != NULL)
-        return drd_cli_fail_error (NULL, error);
-      if (kepco_url == NULL)
-        kepco_url = g_strdup (DEFAULT_KEPCO_URL);
-    }
-  if (service_key == NULL)
-    {
-      service_key = drd_store_get_setting (store, SETTING_SERVICE_KEY, &error);
-      if (error != NULL)
-        return drd_cli_fail_error (NULL, error);
-    }
+    kepco_url = drd_config_dup_kepco_base_url (config);
+  if (service_key == NULL && !drd_config_load_service_key (ctx->db_path, &service_key, &error))
+    return drd_cli_fail_error (_("KEPCO service key"), error);
   if (!g_str_has_prefix (kepco_url, "http://") && !g_str_has_prefix (kepco_url, "https://"))
     return drd_cli_fail (_("--kepco-url must be an http:// or https:// URL"));
+  drd_params_init_defaults (&params);
+  drd_config_apply_params (config, &params);
 
   client = drd_kepco_client_new (kepco_url, service_key != NULL ? service_key : "");
-  g_object_set (client, "max-in-flight", 16, NULL);
-  settler = drd_settler_new (store, client, NULL);
+  g_object_set (client,
+                "max-in-flight", drd_config_get_kepco_max_concurrent (config),
+                "timeout-ms", drd_config_get_kepco_timeout (config) * 1000,
+                "max-attempts", drd_config_get_kepco_max_attempts (config),
+                NULL);
+  settler = drd_settler_new (store, client, &params);
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   run.settler = settler;

@@ -19,6 +19,7 @@
 #include "core/drd-settlement.h"
 #include "kepco/drd-kepco-client.h"
 #include "kepco/drd-kepco-sim.h"
+#include "service/drd-config.h"
 #include "service/drd-dispatcher.h"
 #include "service/drd-settler.h"
 #include "store/drd-store-settle.h"
@@ -1163,9 +1164,12 @@ test_cli_kill_and_resume (Fixture       *f,
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }
-  /* Re-run: continues. */
+  /* Re-run: continues; the key now comes from the key file next to the
+   * database (the window's setting). */
+  g_assert_true (drd_config_save_service_key (f->db_path, "k", &error));
+  g_assert_no_error (error);
   {
-    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
 
     g_assert_cmpint (run_ctl (args, &out, &err), ==, 0);
     g_assert_nonnull (strstr (out, "customers: 200"));
