@@ -6,6 +6,7 @@
 
 #include "drd-gui-resources.h"
 #include "gui/drd-application.h"
+#include "gui/drd-settle-link.h"
 #include "gui/drd-window.h"
 
 struct _DrdApplication
@@ -17,6 +18,7 @@ struct _DrdApplication
   DrdWindow      *window;     /* borrowed */
   DrdStore       *store;
   gboolean        bench;
+  DrdSettleLink  *settle_link;   /* gui-settle: KEPCO client, settler, dispatcher */
 };
 
 G_DEFINE_FINAL_TYPE (DrdApplication, drd_application, GTK_TYPE_APPLICATION)
@@ -68,6 +70,41 @@ drd_application_get_kepco_url (DrdApplication *self)
   return self->kepco_url;
 }
 
+/* ---- settlement (gui-settle) ----
+ * While the window is open, events whose end time passes are ended and
+ * every ended event is settled against KEPCO. */
+
+static void
+start_settlement (DrdApplication *self, DrdStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->settle_link != NULL)
+    return;
+  self->settle_link = drd_settle_link_new (store, self->db_path, self->kepco_url, &error);
+  if (self->settle_link == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Settlement is not running: %s"), error->message);
+      if (self->window != NULL)
+        drd_window_show_toast (self->window, msg);
+      g_printerr ("drdesk: %s\n", msg);
+      return;
+    }
+  if (drd_settle_link_get_warning (self->settle_link) != NULL && self->window != NULL)
+    drd_window_show_toast (self->window, drd_settle_link_get_warning (self->settle_link));
+  drd_settle_link_start (self->settle_link);
+  if (self->window != NULL)
+    drd_window_set_settle_link (self->window, self->settle_link);
+}
+
+static void
+stop_settlement (DrdApplication *self)
+{
+  if (self->settle_link != NULL)
+    drd_settle_link_stop (self->settle_link);
+  g_clear_object (&self->settle_link);
+}
+
 /* ---- store ---- */
 
 static void
@@ -103,6 +140,7 @@ on_store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_print ("BENCH store-open ms=%.1f\n", (g_get_monotonic_time () - process_start_us) / 1000.0);
   if (self->window != NULL)
     drd_window_set_store (self->window, store);
+  start_settlement (self, store);
 }
 
 /* ---- benchmark hooks (DRD_BENCH=1) ---- */
@@ -246,6 +284,7 @@ drd_application_shutdown (GApplication *app)
 {
   DrdApplication *self = DRD_APPLICATION (app);
 
+  stop_settlement (self);
   G_APPLICATION_CLASS (drd_application_parent_class)->shutdown (app);
   /* The last unref waits for queued writes and stops the writer. */
   g_clear_object (&self->store);
@@ -256,6 +295,7 @@ drd_application_finalize (GObject *object)
 {
   DrdApplication *self = DRD_APPLICATION (object);
 
+  stop_settlement (self);
   g_clear_object (&self->store);
   g_free (self->db_path);
   g_free (self->kepco_url);

@@ -19,9 +19,12 @@ struct _DrdSettleLink
   char           *url;
   char           *warning;
   gboolean        started;
+  DrdOverview    *overview;   /* weak */
 };
 
 G_DEFINE_FINAL_TYPE (DrdSettleLink, drd_settle_link, G_TYPE_OBJECT)
+
+static void update_overview (DrdSettleLink *self);
 
 DrdSettleLink *
 drd_settle_link_new (DrdStore *store, const char *db_path, const char *kepco_url, GError **error)
@@ -70,6 +73,7 @@ drd_settle_link_start (DrdSettleLink *self)
   self->started = TRUE;
   drd_settler_start (self->settler);
   drd_dispatcher_start (self->dispatcher);
+  update_overview (self);
 }
 
 void
@@ -115,12 +119,77 @@ drd_settle_link_get_warning (DrdSettleLink *self)
 }
 
 static void
+update_overview (DrdSettleLink *self)
+{
+  guint64 total = drd_settler_get_n_total (self->settler);
+  guint64 done = drd_settler_get_n_done (self->settler);
+  guint pending = (guint) MIN (total > done ? total - done : 0, G_MAXUINT);
+  g_autofree char *err = drd_kepco_client_dup_last_error (self->client);
+  g_autofree char *detail = NULL;
+  DrdServiceState state;
+
+  if (self->overview == NULL)
+    return;
+  switch (drd_kepco_client_get_breaker_state (self->client))
+    {
+    case DRD_KEPCO_BREAKER_OPEN: state = DRD_SERVICE_FAILED; break;
+    case DRD_KEPCO_BREAKER_HALF_OPEN: state = DRD_SERVICE_DEGRADED; break;
+    case DRD_KEPCO_BREAKER_CLOSED:
+    default: state = self->started ? DRD_SERVICE_RUNNING : DRD_SERVICE_NOT_RUNNING; break;
+    }
+  if (err != NULL && state != DRD_SERVICE_RUNNING)
+    detail = g_strdup_printf (_("circuit %s: %s"),
+                              drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (self->client)),
+                              err);
+  else if (self->warning != NULL)
+    detail = g_strdup (self->warning);
+  else
+    detail = g_strdup_printf (_("circuit %s"),
+                              drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (self->client)));
+  drd_overview_set_kepco_status (self->overview, state, pending, detail);
+}
+
+static void
+on_notify (GObject *obj, GParamSpec *pspec, DrdSettleLink *self)
+{
+  update_overview (self);
+}
+
+void
+drd_settle_link_bind_overview (DrdSettleLink *self, DrdOverview *overview)
+{
+  g_return_if_fail (DRD_IS_SETTLE_LINK (self));
+
+  if (self->overview != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->overview), (gpointer *) &self->overview);
+  self->overview = overview;
+  if (overview == NULL)
+    return;
+  g_object_add_weak_pointer (G_OBJECT (overview), (gpointer *) &self->overview);
+  g_signal_handlers_disconnect_by_func (self->client, on_notify, self);
+  g_signal_handlers_disconnect_by_func (self->settler, on_notify, self);
+  g_signal_connect (self->client, "notify::breaker-state", G_CALLBACK (on_notify), self);
+  g_signal_connect (self->client, "notify::last-error", G_CALLBACK (on_notify), self);
+  g_signal_connect (self->settler, "notify::n-total", G_CALLBACK (on_notify), self);
+  g_signal_connect (self->settler, "notify::n-done", G_CALLBACK (on_notify), self);
+  update_overview (self);
+}
+
+static void
 drd_settle_link_dispose (GObject *object)
 {
   DrdSettleLink *self = DRD_SETTLE_LINK (object);
 
+  if (self->overview != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->overview), (gpointer *) &self->overview);
+  self->overview = NULL;
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_func (self->client, on_notify, self);
   if (self->settler != NULL)
-    drd_settle_link_stop (self);
+    {
+      g_signal_handlers_disconnect_by_func (self->settler, on_notify, self);
+      drd_settle_link_stop (self);
+    }
   if (self->dispatcher != NULL)
     g_signal_handlers_disconnect_by_data (self->dispatcher, self->settler);
   g_clear_object (&self->dispatcher);

@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "core/drd-params.h"
+#include "gui/drd-overview.h"
 #include "kepco/drd-kepco-client.h"
 #include "service/drd-settler.h"
 #include "store/drd-store.h"
@@ -31,5 +32,8 @@ DrdKepcoClient  *drd_settle_link_get_client (DrdSettleLink *self);
 const DrdParams *drd_settle_link_get_params (DrdSettleLink *self);
 const char      *drd_settle_link_get_url (DrdSettleLink *self);
 const char      *drd_settle_link_get_warning (DrdSettleLink *self);
+/* Keeps @overview's KEPCO indicator live: breaker state, last error,
+ * settlement jobs pending (n-total − n-done). */
+void             drd_settle_link_bind_overview (DrdSettleLink *self, DrdOverview *overview);
 
 G_END_DECLS
