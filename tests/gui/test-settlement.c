@@ -212,7 +212,8 @@ view_settled (gpointer data)
 
   return drd_settlement_view_get_fraction (view) >= 1.0
          && g_list_model_get_n_items (G_LIST_MODEL (drd_settlement_view_get_model (view))) == N_CUSTOMERS
-         && strstr (drd_settlement_view_get_summary_text (view), "points") != NULL;
+         && (g_getenv ("DRD_SCREENSHOT") != NULL
+             || strstr (drd_settlement_view_get_summary_text (view), "points") != NULL);
 }
 
 static gboolean
@@ -270,9 +271,13 @@ test_view_settles (void)
 
   /* the settler runs in-process; the view follows it */
   g_assert_true (drd_test_wait (view_settled, view, 20000));
-  g_assert_nonnull (strstr (drd_settlement_view_get_progress_text (view), "30 of 30"));
-  g_assert_nonnull (strstr (drd_settlement_view_get_link_text (view), "KEPCO"));
-  g_assert_nonnull (strstr (drd_overview_get_kepco_text (drd_window_get_overview (window)), ""));
+  if (g_getenv ("DRD_SCREENSHOT") == NULL)   /* English texts */
+    {
+      g_assert_nonnull (strstr (drd_settlement_view_get_progress_text (view), "30 of 30"));
+      g_assert_nonnull (strstr (drd_settlement_view_get_link_text (view), "KEPCO link: up"));
+    }
+  /* the overview's KEPCO indicator is filled in */
+  g_assert_cmpstr (drd_overview_get_kepco_text (drd_window_get_overview (window)), !=, "");
 
   /* rows come in pages; the first one is filled */
   g_assert_true (drd_test_wait (first_row_loaded, model, 5000));
