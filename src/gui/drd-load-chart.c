@@ -164,7 +164,7 @@ drd_load_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   const DrdSettleChart *c = self->chart;
   GdkRGBA fg;
   cairo_t *cr;
-  double left = 64, right = 16, top = 34, bottom = 40;
+  double left = 64, right = 16, top = 48, bottom = 40;
   double plot_w, plot_h, slot_w, data_max = 0;
 
   if (width <= 0 || height <= 0)
@@ -231,7 +231,7 @@ drd_load_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         g_snprintf (buf, sizeof buf, "%.0f", v);
       draw_text (self, cr, buf, left - 6, y, 1, 0.5, TRUE);
     }
-  draw_text (self, cr, _("kW (15-min average)"), 4, top - 16, 0, 0.5, TRUE);
+  draw_text (self, cr, _("kW (15-min average)"), 4, top - 12, 0, 0.5, TRUE);
 
   /* x axis: Seoul hours every 3 h, day boundaries */
   for (guint i = 0; i <= c->n_slots; i += 4)
@@ -281,6 +281,16 @@ drd_load_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     double x = left + plot_w;
     double y = 12;
 
+    /* the title's row: the legend goes on the unit's row when they meet */
+    if (self->title != NULL)
+      {
+        g_autoptr(PangoLayout) tl = make_layout (self, self->title, FALSE);
+        int tw, th;
+
+        pango_layout_get_pixel_size (tl, &tw, &th);
+        if (left + tw + 330 > left + plot_w)
+          y = top - 12;
+      }
     for (int k = 2; k >= 0; k--)
       {
         g_autoptr(PangoLayout) layout = make_layout (self, names[k], TRUE);

@@ -126,6 +126,7 @@ update_overview (DrdSettleLink *self)
   guint pending = (guint) MIN (total > done ? total - done : 0, G_MAXUINT);
   g_autofree char *err = drd_kepco_client_dup_last_error (self->client);
   g_autofree char *detail = NULL;
+  const char *circuit;
   DrdServiceState state;
 
   if (self->overview == NULL)
@@ -137,15 +138,19 @@ update_overview (DrdSettleLink *self)
     case DRD_KEPCO_BREAKER_CLOSED:
     default: state = self->started ? DRD_SERVICE_RUNNING : DRD_SERVICE_NOT_RUNNING; break;
     }
+  switch (drd_kepco_client_get_breaker_state (self->client))
+    {
+    case DRD_KEPCO_BREAKER_OPEN: circuit = _("circuit open"); break;
+    case DRD_KEPCO_BREAKER_HALF_OPEN: circuit = _("circuit half-open"); break;
+    case DRD_KEPCO_BREAKER_CLOSED:
+    default: circuit = _("circuit closed"); break;
+    }
   if (err != NULL && state != DRD_SERVICE_RUNNING)
-    detail = g_strdup_printf (_("circuit %s: %s"),
-                              drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (self->client)),
-                              err);
+    detail = g_strdup_printf ("%s: %s", circuit, err);
   else if (self->warning != NULL)
     detail = g_strdup (self->warning);
   else
-    detail = g_strdup_printf (_("circuit %s"),
-                              drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (self->client)));
+    detail = g_strdup (circuit);
   drd_overview_set_kepco_status (self->overview, state, pending, detail);
 }
 

@@ -638,10 +638,21 @@ drd_settlement_view_init (DrdSettlementView *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->explain_label),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   _("How the CBL was computed: the days used and skipped"), -1);
-  gtk_box_append (GTK_BOX (lower), GTK_WIDGET (self->explain_label));
+  {
+    /* the CBL's look-back days: a few lines, scrollable */
+    GtkWidget *sw = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_NEVER,
+                                    GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (sw), 40);
+    gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (sw), 90);
+    gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (sw), TRUE);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), GTK_WIDGET (self->explain_label));
+    gtk_box_append (GTK_BOX (lower), sw);
+  }
   gtk_paned_set_end_child (GTK_PANED (paned), lower);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_position (GTK_PANED (paned), 260);
+  gtk_paned_set_position (GTK_PANED (paned), 300);
   gtk_box_append (GTK_BOX (self->box), paned);
   update_link (self);
 }

@@ -6,7 +6,9 @@
  * settlement`. */
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "core/drd-time.h"
@@ -457,6 +459,13 @@ main (int argc, char **argv)
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  /* screenshots: translated like the application (builder files too) */
+  if (g_getenv ("DRD_SCREENSHOT") != NULL)
+    {
+      setlocale (LC_ALL, "");
+      drd_gui_init ();
+      textdomain (GETTEXT_PACKAGE);
+    }
   g_test_add_func ("/settlement/chart/scale", test_chart_scale);
   g_test_add_func ("/settlement/chart/gaps-hours", test_chart_gaps_hours);
   g_test_add_func ("/settlement/chart/draw", test_chart_draw);
