@@ -18,6 +18,7 @@ struct _DrdLoadChart
   char           *message;
   DrdChartScale   scale;
   guint           n_segments;
+  GCancellable   *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (DrdLoadChart, drd_load_chart, GTK_TYPE_WIDGET)
@@ -393,6 +394,58 @@ drd_load_chart_set_message (DrdLoadChart *self, const char *message)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+typedef struct {
+  DrdLoadChart *self;
+  char         *title;
+} LoadReq;
+
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadReq *req = user_data;
+  g_autoptr(GError) error = NULL;
+  DrdSettleChart *chart = drd_settle_chart_load_finish (result, &error);
+
+  if (chart != NULL)
+    drd_load_chart_set_chart (req->self, chart, req->title);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      drd_load_chart_set_chart (req->self, NULL, NULL);
+      drd_load_chart_set_message (req->self, error->message);
+    }
+  g_object_unref (req->self);
+  g_free (req->title);
+  g_free (req);
+}
+
+void
+drd_load_chart_load (DrdLoadChart *self, DrdStore *store, const DrdParams *params,
+                     gint64 event_id, gint64 customer_id, const char *title)
+{
+  DrdParams defaults;
+  LoadReq *req;
+
+  g_return_if_fail (DRD_IS_LOAD_CHART (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (store == NULL)
+    return;
+  if (params == NULL)
+    {
+      drd_params_init_defaults (&defaults);
+      params = &defaults;
+    }
+  self->cancellable = g_cancellable_new ();
+  req = g_new0 (LoadReq, 1);
+  req->self = g_object_ref (self);
+  req->title = g_strdup (title);
+  drd_load_chart_set_message (self, _("Loading…"));
+  drd_settle_chart_load_async (store, params, event_id, customer_id, self->cancellable,
+                               on_loaded, req);
+}
+
 const DrdSettleChart *
 drd_load_chart_get_chart (DrdLoadChart *self)
 {
@@ -416,6 +469,9 @@ drd_load_chart_finalize (GObject *object)
 {
   DrdLoadChart *self = DRD_LOAD_CHART (object);
 
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->chart, drd_settle_chart_free);
   g_free (self->title);
   g_free (self->message);

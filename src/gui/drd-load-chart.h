@@ -41,6 +41,12 @@ void                  drd_load_chart_set_chart (DrdLoadChart *self, DrdSettleCha
                                                 const char *title);
 void                  drd_load_chart_set_message (DrdLoadChart *self, const char *message);
 const DrdSettleChart *drd_load_chart_get_chart (DrdLoadChart *self);
+/* Loads @customer_id's chart for @event_id (drd_settle_chart_load_async,
+ * from the meter cache) and shows it with @title; a newer call or NULL
+ * @store cancels the previous one. */
+void                  drd_load_chart_load (DrdLoadChart *self, DrdStore *store,
+                                           const DrdParams *params, gint64 event_id,
+                                           gint64 customer_id, const char *title);
 /* Scale of the y axis of the chart shown (tests). */
 void                  drd_load_chart_get_scale (DrdLoadChart *self, DrdChartScale *out);
 /* Segments drawn in the last snapshot (actual + CBL), for tests. */

@@ -23,6 +23,7 @@ struct _DrdWindow
   GtkRevealer          *toast_revealer;
   GtkLabel             *toast_label;
   DrdSettlementView    *settlement_view;   /* gui-settle */
+  DrdLoadChart         *responses_chart;   /* gui-settle */
 
   /* owned */
   DrdStore             *store;

@@ -481,6 +481,35 @@ drd_window_set_settle_link (DrdWindow *self, DrdSettleLink *link)
     drd_settle_link_bind_overview (link, self->overview);
 }
 
+/* A response row selected: its load against the CBL under the table,
+ * once the event is over (the chart comes from the meter cache). */
+static void
+on_response_customer (DrdResponsesView *view, gint64 customer_id, DrdWindow *self)
+{
+  const DrdEvent *sel = drd_window_lookup_event (self, self->selected_event);
+  gboolean show = sel != NULL && customer_id > 0
+                  && (sel->status == DRD_EVENT_ENDED || sel->status == DRD_EVENT_SETTLING
+                      || sel->status == DRD_EVENT_SETTLED);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->responses_chart), show);
+  if (show)
+    {
+      g_autofree char *title = g_strdup_printf (_("Customer %lld: load on the event day"),
+                                                (long long) customer_id);
+      drd_load_chart_load (self->responses_chart, self->store,
+                           self->settle_link ? drd_settle_link_get_params (self->settle_link) : NULL,
+                           sel->id, customer_id, title);
+    }
+  else
+    drd_load_chart_load (self->responses_chart, NULL, NULL, 0, 0, NULL);
+}
+
+DrdLoadChart *
+drd_window_get_responses_chart (DrdWindow *self)
+{
+  return self->responses_chart;
+}
+
 DrdSettlementView *
 drd_window_get_settlement_view (DrdWindow *self)
 {
@@ -527,6 +556,7 @@ drd_window_class_init (DrdWindowClass *klass)
   g_type_ensure (DRD_TYPE_RESPONSES_VIEW);
   g_type_ensure (DRD_TYPE_TIMELINE);
   g_type_ensure (DRD_TYPE_SETTLEMENT_VIEW);
+  g_type_ensure (DRD_TYPE_LOAD_CHART);
   gtk_widget_class_set_template_from_resource (widget_class, "/kr/drdesk/DrDesk/drd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, overview);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, stack);
@@ -538,6 +568,7 @@ drd_window_class_init (DrdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, settlement_view);
+  gtk_widget_class_bind_template_child (widget_class, DrdWindow, responses_chart);
   gtk_widget_class_bind_template_callback (widget_class, on_zoom_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_timeline_earlier);
   gtk_widget_class_bind_template_callback (widget_class, on_timeline_later);
@@ -553,6 +584,8 @@ drd_window_init (DrdWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->timeline, "event-activated", G_CALLBACK (on_event_activated), self);
   g_signal_connect (self->timeline, "notify::zoom", G_CALLBACK (on_timeline_zoom_notify), self);
+  g_signal_connect (self->responses_view, "customer-selected", G_CALLBACK (on_response_customer),
+                    self);
   load_state (self);
   on_zoom_changed (self);
   update_selection (self);

@@ -40,5 +40,7 @@ DrdTimeline      *drd_window_get_timeline (DrdWindow *self);
  * Settlement view and the overview's KEPCO indicator (NULL: none). */
 void               drd_window_set_settle_link (DrdWindow *self, DrdSettleLink *link);
 DrdSettlementView *drd_window_get_settlement_view (DrdWindow *self);
+/* The chart under the responses table (a response row selected). */
+DrdLoadChart      *drd_window_get_responses_chart (DrdWindow *self);
 
 G_END_DECLS

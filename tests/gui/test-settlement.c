@@ -307,6 +307,21 @@ test_view_settles (void)
   g_assert_cmpuint (drd_load_chart_get_chart (chart)->n_slots, >=, 96);
   g_assert_true (drd_test_wait (chart_drawn, chart, 5000));
 
+  /* a response row selected: the same chart under the responses table */
+  {
+    DrdLoadChart *rchart = drd_window_get_responses_chart (window);
+
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (rchart)));
+    g_signal_emit_by_name (drd_window_get_responses_view (window), "customer-selected",
+                           (gint64) 2);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (rchart)));
+    g_assert_true (drd_test_wait (chart_loaded, rchart, 5000));
+    g_assert_cmpint (drd_load_chart_get_chart (rchart)->customer_id, ==, 2);
+    g_signal_emit_by_name (drd_window_get_responses_view (window), "customer-selected",
+                           (gint64) 0);
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (rchart)));
+  }
+
   if (g_getenv ("DRD_SCREENSHOT") != NULL)
     {
       /* tests/ui/screenshots.sh: write the window as PNG */
