@@ -247,9 +247,9 @@ drd_settlement_view_refresh (DrdSettlementView *self)
 {
   g_return_if_fail (DRD_IS_SETTLEMENT_VIEW (self));
 
-  /* at most about twice a second, however often the settler reports */
+  /* at most about once a second, however often the settler reports */
   if (self->refresh_source == 0)
-    self->refresh_source = g_timeout_add (400, refresh_now, self);
+    self->refresh_source = g_timeout_add (1000, refresh_now, self);
 }
 
 /* ---- chart ---- */
@@ -666,7 +666,11 @@ drd_settlement_view_dispose (GObject *object)
   g_cancellable_cancel (self->chart_cancellable);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   if (self->link != NULL)
-    drd_settlement_view_set_link (self, NULL);
+    {
+      g_signal_handlers_disconnect_by_data (drd_settle_link_get_settler (self->link), self);
+      g_signal_handlers_disconnect_by_data (drd_settle_link_get_client (self->link), self);
+      g_clear_object (&self->link);
+    }
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
