@@ -94,6 +94,9 @@ on_transition_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                               error->message);
       drd_window_show_toast (t->self, msg);
     }
+  /* gui-settle: settle it now rather than at the settler's next scan */
+  if (ok && !t->cancel && t->self->settle_link != NULL)
+    drd_settler_scan (drd_settle_link_get_settler (t->self->settle_link));
   drd_window_refresh (t->self);
   g_object_unref (t->self);
   g_free (t);

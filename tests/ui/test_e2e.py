@@ -260,7 +260,9 @@ try:
         bail("no confirmation")
     click(confirm[0])
     timeline = find(app, name="DR timeline")
-    ended = wait_for(lambda: "%s: Ended" % EVENT_NAME in (timeline.description or ""), 5)
+    # (the window's settler may have moved it on to settling already)
+    ended = wait_for(lambda: any("%s: %s" % (EVENT_NAME, st) in (timeline.description or "")
+                                 for st in ("Ended", "Settling", "Settled")), 5)
     tap(bool(ended), "the timeline shows the event ended", repr(timeline.description))
     selected = find(app, description="Selected event")
     # The window runs the settler: an ended event moves on to settling
