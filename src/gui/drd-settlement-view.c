@@ -524,12 +524,15 @@ make_label (const char *css)
 
 static void
 add_column (DrdSettlementView *self, const char *title, const char *property, float xalign,
-            gboolean expand)
+            int width)
 {
   g_autoptr(GtkColumnViewColumn) col =
     gtk_column_view_column_new (title, drd_cell_factory_new (property, xalign));
 
-  gtk_column_view_column_set_expand (col, expand);
+  /* width 0: takes the rest */
+  gtk_column_view_column_set_expand (col, width == 0);
+  if (width > 0)
+    gtk_column_view_column_set_fixed_width (col, width);
   gtk_column_view_column_set_resizable (col, TRUE);
   gtk_column_view_append_column (self->column_view, col);
 }
@@ -618,13 +621,13 @@ drd_settlement_view_init (DrdSettlementView *self)
   gtk_column_view_set_show_column_separators (self->column_view, TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Settlement results"), -1);
-  add_column (self, _("Customer"), "customer", 0, TRUE);
-  add_column (self, _("Answer"), "answer", 0, FALSE);
-  add_column (self, _("Baseline kWh"), "baseline", 1, FALSE);
-  add_column (self, _("Actual kWh"), "actual", 1, FALSE);
-  add_column (self, _("Reduction kWh"), "reduction", 1, FALSE);
-  add_column (self, _("Outcome"), "outcome", 0, FALSE);
-  add_column (self, _("Points"), "points", 1, FALSE);
+  add_column (self, _("Customer"), "customer", 0, 0);
+  add_column (self, _("Answer"), "answer", 0, 120);
+  add_column (self, _("Baseline kWh"), "baseline", 1, 120);
+  add_column (self, _("Actual kWh"), "actual", 1, 120);
+  add_column (self, _("Reduction kWh"), "reduction", 1, 130);
+  add_column (self, _("Outcome"), "outcome", 0, 150);
+  add_column (self, _("Points"), "points", 1, 90);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->column_view));
   gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
   gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);

@@ -178,7 +178,7 @@ get_fixture (void)
   e->kind = DRD_EVENT_KIND_RELIABILITY;
   g_assert_true (drd_time_parse_iso8601 ("2026-10-14T14:00:00+09:00", &e->start_at, &error));
   g_assert_true (drd_time_parse_iso8601 ("2026-10-14T16:00:00+09:00", &e->end_at, &error));
-  e->target_w = 100000;
+  e->target_w = 1500000;
   g_assert_true (drd_store_start_event (f->store, e, "operator:test", drd_store_now (), &f->event,
                                         &n, &error));
   g_assert_no_error (error);
