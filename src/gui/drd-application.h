@@ -5,6 +5,9 @@
 
 #include <gtk/gtk.h>
 
+#include "gui/drd-portal-host.h"
+#include "service/drd-config.h"
+
 G_BEGIN_DECLS
 
 #define DRD_TYPE_APPLICATION (drd_application_get_type ())
@@ -13,6 +16,10 @@ G_DECLARE_FINAL_TYPE (DrdApplication, drd_application, DRD, APPLICATION, GtkAppl
 DrdApplication *drd_application_new (void);
 const char     *drd_application_get_db_path (DrdApplication *self);
 const char     *drd_application_get_kepco_url (DrdApplication *self);
+/* The operator's settings (created at startup). */
+DrdConfig      *drd_application_get_config (DrdApplication *self);
+/* The portal served from the window, or NULL (--no-portal, no store yet). */
+DrdPortalHost  *drd_application_get_portal_host (DrdApplication *self);
 /* Registers the GResource and binds the translation domain (tests call it too). */
 void            drd_gui_init (void);
 int             drd_application_main (int argc, char **argv);
