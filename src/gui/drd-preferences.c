@@ -226,10 +226,10 @@ commit_entry (DrdPreferences *self, GtkEditable *entry)
 {
   const char *key = g_object_get_data (G_OBJECT (entry), "drd-key");
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
-  g_autoptr(GVariant) current = drd_config_get_value (self->config, key, NULL);
+  g_autoptr(GVariant) current = self->config ? drd_config_get_value (self->config, key, NULL) : NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->updating)
+  if (self->updating || current == NULL)
     return;
   if (g_strcmp0 (text, g_variant_get_string (current, NULL)) == 0)
     {
@@ -500,6 +500,15 @@ drd_preferences_class_init (DrdPreferencesClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_key_save);
   gtk_widget_class_bind_template_callback (widget_class, on_key_remove);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, close_cb, NULL);
+  /* Every field and its error label, reachable by name (no struct member). */
+  for (guint i = 0; i <= G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *id = widget_id (i < G_N_ELEMENTS (fields) ? fields[i].key : SERVICE_KEY);
+      g_autofree char *error_id = g_strconcat (id, "_error", NULL);
+
+      gtk_widget_class_bind_template_child_full (widget_class, id, FALSE, 0);
+      gtk_widget_class_bind_template_child_full (widget_class, error_id, FALSE, 0);
+    }
 }
 
 static void

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Every control a person can reach in the main window, the Start Event
+ * dialog and the Preferences window has an accessible name: walks the
+ * widget trees and fails on any focusable or activatable widget whose
+ * name GTK 4.8 cannot compute — no "label" property, no "labelled-by"
+ * relation (a mnemonic label sets it), and for buttons no label text
+ * inside.  Runs with GTK_A11Y=test so the accessible properties set in
+ * the .ui files can be read back (gtk_test_accessible_has_property). */
+#include "config.h"
+
+#include "gui/drd-preferences.h"
+#include "gui/drd-start-dialog.h"
+#include "gui/drd-window.h"
+#include "service/drd-config.h"
+#include "tests/gui/drd-gui-test-util.h"
+
+static gboolean
+has_label_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget)
+      && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (has_label_text (c))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+labelled (GtkWidget *widget)
+{
+  GList *mnemonic;
+  gboolean ok;
+
+  if (gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL)
+      || gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
+                                           GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return TRUE;
+  mnemonic = gtk_widget_list_mnemonic_labels (widget);
+  ok = mnemonic != NULL;
+  g_list_free (mnemonic);
+  return ok;
+}
+
+static char *
+describe (GtkWidget *widget)
+{
+  GString *path = g_string_new (G_OBJECT_TYPE_NAME (widget));
+
+  for (GtkWidget *p = gtk_widget_get_parent (widget); p; p = gtk_widget_get_parent (p))
+    {
+      const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (p));
+
+      g_string_prepend (path, " > ");
+      if (id != NULL)
+        g_string_prepend (path, id);
+      g_string_prepend (path, G_OBJECT_TYPE_NAME (p));
+      if (id != NULL || GTK_IS_ROOT (p))
+        break;
+    }
+  if (gtk_widget_get_tooltip_text (widget) != NULL)
+    g_string_append_printf (path, " (tooltip “%s”)", gtk_widget_get_tooltip_text (widget));
+  return g_string_free (path, FALSE);
+}
+
+/* Returns the number of controls checked; appends offenders to @bad. */
+static guint
+walk (GtkWidget *widget, GPtrArray *bad)
+{
+  guint n = 0;
+
+  if (!gtk_widget_get_visible (widget))
+    return 0;
+  /* Wrappers whose inner parts take the focus: the wrapper carries the
+   * name, its parts are not separate controls. */
+  if (GTK_IS_EDITABLE (widget) && gtk_editable_get_delegate (GTK_EDITABLE (widget)) != NULL)
+    {
+      if (!labelled (widget))
+        g_ptr_array_add (bad, describe (widget));
+      return 1;
+    }
+  if (GTK_IS_DROP_DOWN (widget) || GTK_IS_MENU_BUTTON (widget) || GTK_IS_SWITCH (widget)
+      || GTK_IS_SCALE (widget) || GTK_IS_TEXT_VIEW (widget) || GTK_IS_TEXT (widget))
+    {
+      if (!labelled (widget) && !(GTK_IS_MENU_BUTTON (widget) && has_label_text (widget)))
+        g_ptr_array_add (bad, describe (widget));
+      return 1;
+    }
+  /* Lists: the view needs a name; rows name themselves by content. */
+  if (GTK_IS_COLUMN_VIEW (widget) || GTK_IS_LIST_VIEW (widget) || GTK_IS_GRID_VIEW (widget)
+      || GTK_IS_LIST_BOX (widget))
+    {
+      GtkWidget *named = widget;
+
+      /* a GtkColumnView's inner list view is named by the column view */
+      if (GTK_IS_LIST_VIEW (widget) && GTK_IS_COLUMN_VIEW (gtk_widget_get_parent (widget)))
+        return 0;
+      if (!labelled (named))
+        g_ptr_array_add (bad, describe (named));
+      n++;
+      if (GTK_IS_COLUMN_VIEW (widget))
+        for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+          if (!GTK_IS_LIST_VIEW (c))
+            n += walk (c, bad);   /* the header's sort buttons */
+      return n;
+    }
+  if (GTK_IS_BUTTON (widget) || GTK_IS_CHECK_BUTTON (widget))
+    {
+      if (!labelled (widget) && !has_label_text (widget))
+        g_ptr_array_add (bad, describe (widget));
+      return 1;
+    }
+  /* A scrolled window only passes the focus on to what it scrolls. */
+  if (gtk_widget_get_focusable (widget) && !GTK_IS_LABEL (widget) && !GTK_IS_ROOT (widget)
+      && !GTK_IS_SCROLLED_WINDOW (widget) && !GTK_IS_VIEWPORT (widget))
+    {
+      /* GTK's list rows (the column view's header row) name themselves
+       * by their content. */
+      gboolean row = g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkListItemWidget")
+                     || GTK_IS_FLOW_BOX_CHILD (widget) || GTK_IS_LIST_BOX_ROW (widget);
+
+      if (!labelled (widget) && !(row && has_label_text (widget)))
+        g_ptr_array_add (bad, describe (widget));
+      n++;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    n += walk (c, bad);
+  return n;
+}
+
+static void
+check_tree (GtkWidget *root, const char *what, guint min_controls)
+{
+  g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func (g_free);
+  guint n = walk (root, bad);
+  GtkWidget *titlebar = GTK_IS_WINDOW (root) ? gtk_window_get_titlebar (GTK_WINDOW (root)) : NULL;
+
+  /* the titlebar is a child like any other in GTK 4; walked above */
+  (void) titlebar;
+  g_test_message ("%s: %u controls checked", what, n);
+  for (guint i = 0; i < bad->len; i++)
+    g_test_message ("%s: no accessible name: %s", what, (char *) bad->pdata[i]);
+  g_assert_cmpuint (n, >=, min_controls);
+  g_assert_cmpuint (bad->len, ==, 0);
+}
+
+static void
+test_names (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr(DrdStore) store = NULL;
+  g_autoptr(DrdConfig) config = NULL;
+  DrdWindow *window;
+  DrdStartDialog *dialog;
+  DrdPreferences *prefs;
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  store = drd_test_store_new (200, &dir);
+  db = g_build_filename (dir, "drdesk.db", NULL);
+  drd_test_start_event (store, "Heat wave");
+  config = drd_config_new ();
+
+  window = drd_window_new (NULL);
+  drd_window_set_store (window, store);
+  gtk_window_present (GTK_WINDOW (window));
+  drd_test_spin (500);
+  for (const char *const *view = (const char *[]) { "customers", "timeline", "responses", NULL };
+       *view != NULL; view++)
+    {
+      drd_window_set_view (window, *view);
+      drd_test_spin (200);
+    }
+  check_tree (GTK_WIDGET (window), "main window", 15);
+
+  dialog = drd_start_dialog_new (GTK_WINDOW (window), store);
+  gtk_window_present (GTK_WINDOW (dialog));
+  drd_test_spin (300);
+  check_tree (GTK_WIDGET (dialog), "start dialog", 8);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  prefs = drd_preferences_new (GTK_WINDOW (window), config, db);
+  gtk_window_present (GTK_WINDOW (prefs));
+  drd_test_spin (300);
+  check_tree (GTK_WIDGET (prefs), "preferences", 18);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drd_test_spin (100);
+  g_clear_object (&store);
+  drd_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* readable accessible properties, and no accessibility bus needed */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gui/a11y/names", test_names);
+  return g_test_run ();
+}
