@@ -8,6 +8,7 @@
  * the .ui files can be read back (gtk_test_accessible_has_property). */
 #include "config.h"
 
+#include "gui/drd-application.h"
 #include "gui/drd-preferences.h"
 #include "gui/drd-start-dialog.h"
 #include "gui/drd-window.h"
@@ -195,6 +196,138 @@ test_names (void)
   drd_test_rmdir (dir);
 }
 
+/* ---- the Keyboard Shortcuts window lists exactly the real shortcuts ---- */
+
+static char *
+accel_key (guint keyval, GdkModifierType mods)
+{
+  return gtk_accelerator_name (gdk_keyval_to_lower (keyval), mods);
+}
+
+/* The named-action shortcuts a widget class installed (win.*, window.*). */
+static void
+add_widget_shortcuts (GtkWidget *widget, GHashTable *real)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint k = 0; k < g_list_model_get_n_items (G_LIST_MODEL (controller)); k++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), k);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          const char *name;
+
+          if (!GTK_IS_NAMED_ACTION (action) || !GTK_IS_KEYVAL_TRIGGER (trigger))
+            continue;
+          name = gtk_named_action_get_action_name (GTK_NAMED_ACTION (action));
+          if (!g_str_has_prefix (name, "win.") && strcmp (name, "window.close") != 0)
+            continue;
+          g_hash_table_add (real, accel_key (gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+                                             gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger))));
+        }
+    }
+}
+
+static void
+test_help_overlay (void)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) real = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GSList) objects = NULL;
+  g_autoptr(DrdApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) actions = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(DrdStore) store = NULL;
+  GHashTableIter iter;
+  const char *key;
+  DrdWindow *window;
+  DrdStartDialog *dialog;
+  /* DrdTimeline's own key handler (drd-timeline.c, on_key): not actions */
+  const char *timeline_keys[] = { "Left", "Right", "plus", "minus", NULL };
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  builder = gtk_builder_new_from_resource ("/kr/drdesk/DrDesk/gtk/help-overlay.ui");
+  objects = gtk_builder_get_objects (builder);
+  for (GSList *l = objects; l != NULL; l = l->next)
+    {
+      g_autofree char *accels = NULL;
+      g_auto(GStrv) each = NULL;
+
+      if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        continue;
+      g_object_get (l->data, "accelerator", &accels, NULL);
+      each = g_strsplit (accels, " ", -1);
+      for (guint i = 0; each[i] != NULL; i++)
+        {
+          guint keyval = 0;
+          GdkModifierType mods = 0;
+
+          g_assert_true (gtk_accelerator_parse (each[i], &keyval, &mods));
+          g_hash_table_add (listed, accel_key (keyval, mods));
+        }
+    }
+
+  /* app.* accelerators, as the running application sets them */
+  app = drd_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint keyval = 0;
+          GdkModifierType mods = 0;
+
+          gtk_accelerator_parse (accels[k], &keyval, &mods);
+          g_hash_table_add (real, accel_key (keyval, mods));
+        }
+    }
+  store = drd_test_store_new (0, &dir);
+  window = drd_window_new (NULL);
+  add_widget_shortcuts (GTK_WIDGET (window), real);
+  dialog = drd_start_dialog_new (GTK_WINDOW (window), store);
+  add_widget_shortcuts (GTK_WIDGET (dialog), real);
+  for (guint i = 0; timeline_keys[i] != NULL; i++)
+    {
+      guint keyval = 0;
+      GdkModifierType mods = 0;
+
+      gtk_accelerator_parse (timeline_keys[i], &keyval, &mods);
+      g_hash_table_add (real, accel_key (keyval, mods));
+    }
+
+  g_assert_cmpuint (g_hash_table_size (real), >=, 12);
+  g_hash_table_iter_init (&iter, real);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    if (!g_hash_table_contains (listed, key))
+      g_error ("shortcut %s is not in the Keyboard Shortcuts window", key);
+  g_hash_table_iter_init (&iter, listed);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    if (!g_hash_table_contains (real, key))
+      g_error ("the Keyboard Shortcuts window lists %s, which does nothing", key);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  drd_test_spin (50);
+  g_clear_object (&store);
+  drd_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +335,6 @@ main (int argc, char **argv)
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gui/a11y/names", test_names);
+  g_test_add_func ("/gui/a11y/help-overlay", test_help_overlay);
   return g_test_run ();
 }

@@ -43,7 +43,7 @@ set -euo pipefail
 build=$1 db=$2 out=$3
 shot () { sleep "${2:-1.5}"; import -window root "$out/$1"; }
 for lang in en ko; do
-  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" >/dev/null 2>&1 &
+  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
   pid=$!
   wid=$(xdotool search --sync --onlyvisible --class drdesk | head -1)
   xdotool windowfocus --sync "$wid" 2>/dev/null || true
