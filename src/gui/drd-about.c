@@ -4,44 +4,11 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "gui/drd-appearance.h"
 #include "gui/drd-preferences.h"
 
 /* data/meson.build's project_url */
 #define DRD_WEBSITE "https://github.com/drdesk/drdesk"
-
-static const char *
-icon_name (void)
-{
-  GdkDisplay *display = gdk_display_get_default ();
-  GtkIconTheme *theme = display ? gtk_icon_theme_get_for_display (display) : NULL;
-
-  /* A development build (kr.drdesk.DrDesk.Devel) run from the tree finds
-   * the stable icon only. */
-  if (theme != NULL && !gtk_icon_theme_has_icon (theme, APP_ID)
-      && gtk_icon_theme_has_icon (theme, "kr.drdesk.DrDesk"))
-    return "kr.drdesk.DrDesk";
-  return APP_ID;
-}
-
-void
-drd_gui_setup_icons (void)
-{
-  GdkDisplay *display = gdk_display_get_default ();
-  GtkIconTheme *theme;
-
-  if (display == NULL)
-    return;
-  theme = gtk_icon_theme_get_for_display (display);
-  if (!gtk_icon_theme_has_icon (theme, APP_ID))
-    {
-      g_autofree char *dir = g_build_filename (SOURCE_DATADIR, "icons", NULL);
-
-      /* Not installed: the icons in the source tree. */
-      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
-        gtk_icon_theme_add_search_path (theme, dir);
-    }
-  gtk_window_set_default_icon_name (icon_name ());
-}
 
 void
 drd_show_about (GtkWindow *parent, const char *db_path)
@@ -51,14 +18,14 @@ drd_show_about (GtkWindow *parent, const char *db_path)
   g_autofree char *display_db = db_path ? g_filename_display_name (db_path) : NULL;
   g_autofree char *system = NULL;
 
-  drd_gui_setup_icons ();
+  drd_gui_setup_appearance ();
   if (display_db != NULL)
     /* Translators: %s is the database file */
     system = g_strdup_printf (_("Database in use: %s\nStart with --db PATH to use another one."),
                               display_db);
   GtkWidget *about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
                                    "program-name", _("DR Desk"),
-                                   "logo-icon-name", icon_name (),
+                                   "logo-icon-name", drd_gui_icon_name (),
                                    "version", PACKAGE_VERSION,
                                    "comments", _("Demand-response operations console: customers, "
                                                  "DR events, answers and settlement."),

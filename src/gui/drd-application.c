@@ -6,6 +6,7 @@
 
 #include "drd-gui-resources.h"
 #include "gui/drd-application.h"
+#include "gui/drd-appearance.h"
 #include "gui/drd-portal-host.h"
 #include "gui/drd-preferences.h"
 #include "gui/drd-window.h"
@@ -250,7 +251,7 @@ drd_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
                                          help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", prefs_accels);
-  drd_gui_setup_icons ();
+  drd_gui_setup_appearance ();
   self->config = drd_config_new ();
 }
 

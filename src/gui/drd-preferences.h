@@ -40,9 +40,5 @@ void            drd_preferences_show_page (DrdPreferences *self,
 /* The About window (version, licence, icon, database in use). */
 void            drd_show_about (GtkWindow  *parent,
                                 const char *db_path);
-/* Makes the app icon resolvable when running from the build tree (adds
- * data/icons to the icon theme's search path) and sets it as the
- * windows' default icon. Needs a display. */
-void            drd_gui_setup_icons (void);
 
 G_END_DECLS
