@@ -8,6 +8,7 @@
  * the .ui files can be read back (gtk_test_accessible_has_property). */
 #include "config.h"
 
+#include "gui/drd-appearance.h"
 #include "gui/drd-application.h"
 #include "gui/drd-preferences.h"
 #include "gui/drd-start-dialog.h"
@@ -328,13 +329,64 @@ test_help_overlay (void)
   drd_test_rmdir (dir);
 }
 
+/* ---- dark style: text colours switch to tones readable on dark ---- */
+
+static double
+luminance (const GdkRGBA *c)
+{
+  return 0.2126 * c->red + 0.7152 * c->green + 0.0722 * c->blue;
+}
+
+static void
+test_dark_style (void)
+{
+  GtkSettings *settings;
+  GtkWidget *window, *label;
+  GdkRGBA light, dark, fg_dark;
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  drd_gui_setup_appearance ();
+  settings = gtk_settings_get_default ();
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  window = gtk_window_new ();
+  label = gtk_label_new ("Port 8088 is in use");
+  gtk_widget_add_css_class (label, "error");
+  gtk_window_set_child (GTK_WINDOW (window), label);
+  gtk_window_present (GTK_WINDOW (window));
+  drd_test_spin (100);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (label), &light);
+  g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+  g_assert_true (drd_gui_is_dark ());
+  drd_test_spin (100);
+  gtk_style_context_get_color (gtk_widget_get_style_context (label), &dark);
+  gtk_style_context_get_color (gtk_widget_get_style_context (window), &fg_dark);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_test_message ("error text luminance: light %.2f, dark %.2f; dark fg %.2f",
+                  luminance (&light), luminance (&dark), luminance (&fg_dark));
+  /* the theme's own text turns light, and so does the app's error red */
+  g_assert_cmpfloat (luminance (&fg_dark), >, 0.7);
+  g_assert_cmpfloat (luminance (&light), <, 0.3);
+  g_assert_cmpfloat (luminance (&dark), >, 0.45);
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  g_assert_false (drd_gui_is_dark ());
+  gtk_window_destroy (GTK_WINDOW (window));
+  drd_test_spin (20);
+}
+
 int
 main (int argc, char **argv)
 {
   /* readable accessible properties, and no accessibility bus needed */
   g_setenv ("GTK_A11Y", "test", TRUE);
+  g_unsetenv ("GTK_THEME");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gui/a11y/names", test_names);
   g_test_add_func ("/gui/a11y/help-overlay", test_help_overlay);
+  g_test_add_func ("/gui/style/dark", test_dark_style);
   return g_test_run ();
 }
