@@ -114,6 +114,9 @@ on_store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_print ("BENCH store-open ms=%.1f\n", (g_get_monotonic_time () - process_start_us) / 1000.0);
   if (self->window != NULL)
     drd_window_set_store (self->window, store);
+  if (self->no_portal && self->window != NULL)
+    drd_overview_set_portal_status (drd_window_get_overview (self->window), DRD_SERVICE_NOT_RUNNING,
+                                    _("turned off (drdesk --no-portal)"));
   if (!self->no_portal)
     {
       self->portal_host = drd_portal_host_new (store, self->config);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DrdApplication: command line (--db, --kepco-url), app actions (quit,
- * about, preferences), opening the store off the main thread. */
+/* DrdApplication: command line (--db, --kepco-url, --no-portal,
+ * --listen ADDR:PORT), app actions (quit, about, preferences), opening the
+ * store off the main thread, and the customer portal served from the
+ * window's process once the store is open (drd-portal-host.c). */
 #pragma once
 
 #include <gtk/gtk.h>
