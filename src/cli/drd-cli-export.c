@@ -2,6 +2,8 @@
 /* drdeskctl export settlement EVENT_ID [--output FILE] [--bom] */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -78,9 +80,9 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
     }
   if (!ok)
     return drd_cli_fail_error (NULL, error);
-  drd_cli_note (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " row exported",
-                             "%" G_GUINT64_FORMAT " rows exported", (gulong) n_rows),
-                n_rows);
+  drd_cli_note (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " row exported",
+                             "%" PRIu64 " rows exported", (gulong) n_rows),
+                (guint64) n_rows);
   return DRD_CLI_EXIT_OK;
 }
 

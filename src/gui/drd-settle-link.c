@@ -16,6 +16,7 @@ struct _DrdSettleLink
   DrdSettler     *settler;
   DrdDispatcher  *dispatcher;
   DrdParams       params;
+  DrdConfig      *config;
   char           *url;
   char           *warning;
   gboolean        started;
@@ -26,11 +27,36 @@ G_DEFINE_FINAL_TYPE (DrdSettleLink, drd_settle_link, G_TYPE_OBJECT)
 
 static void update_overview (DrdSettleLink *self);
 
+static void
+apply_kepco_limits (DrdSettleLink *self)
+{
+  g_object_set (self->client,
+                "max-in-flight", drd_config_get_kepco_max_concurrent (self->config),
+                "timeout-ms", drd_config_get_kepco_timeout (self->config) * 1000,
+                "max-attempts", drd_config_get_kepco_max_attempts (self->config),
+                NULL);
+}
+
+static void
+on_kepco_changed (DrdConfig *config, DrdSettleLink *self)
+{
+  apply_kepco_limits (self);
+}
+
+static void
+on_params_changed (DrdConfig *config, DrdSettleLink *self)
+{
+  /* the charts use them at once; the running settler keeps its copy */
+  drd_params_init_defaults (&self->params);
+  drd_config_apply_params (config, &self->params);
+}
+
 DrdSettleLink *
-drd_settle_link_new (DrdStore *store, const char *db_path, const char *kepco_url, GError **error)
+drd_settle_link_new (DrdStore *store, DrdConfig *config_in, const char *db_path,
+                     const char *kepco_url, GError **error)
 {
   g_autoptr(DrdSettleLink) self = NULL;
-  g_autoptr(DrdConfig) config = drd_config_new ();
+  g_autoptr(DrdConfig) config = config_in != NULL ? g_object_ref (config_in) : drd_config_new ();
   g_autoptr(GError) key_error = NULL;
   g_autofree char *key = NULL;
 
@@ -51,11 +77,10 @@ drd_settle_link_new (DrdStore *store, const char *db_path, const char *kepco_url
   drd_config_apply_params (config, &self->params);
 
   self->client = drd_kepco_client_new (self->url, key != NULL ? key : "");
-  g_object_set (self->client,
-                "max-in-flight", drd_config_get_kepco_max_concurrent (config),
-                "timeout-ms", drd_config_get_kepco_timeout (config) * 1000,
-                "max-attempts", drd_config_get_kepco_max_attempts (config),
-                NULL);
+  self->config = g_object_ref (config);
+  apply_kepco_limits (self);
+  g_signal_connect (config, "kepco-changed", G_CALLBACK (on_kepco_changed), self);
+  g_signal_connect (config, "params-changed", G_CALLBACK (on_params_changed), self);
   self->settler = drd_settler_new (store, self->client, &self->params);
   self->dispatcher = drd_dispatcher_new (store);
   g_signal_connect_swapped (self->dispatcher, "event-ended", G_CALLBACK (drd_settler_scan),
@@ -197,6 +222,9 @@ drd_settle_link_dispose (GObject *object)
     }
   if (self->dispatcher != NULL)
     g_signal_handlers_disconnect_by_data (self->dispatcher, self->settler);
+  if (self->config != NULL)
+    g_signal_handlers_disconnect_by_data (self->config, self);
+  g_clear_object (&self->config);
   g_clear_object (&self->dispatcher);
   g_clear_object (&self->settler);
   g_clear_object (&self->client);

@@ -10,6 +10,7 @@
 #include "core/drd-params.h"
 #include "gui/drd-overview.h"
 #include "kepco/drd-kepco-client.h"
+#include "service/drd-config.h"
 #include "service/drd-settler.h"
 #include "store/drd-store.h"
 
@@ -18,10 +19,14 @@ G_BEGIN_DECLS
 #define DRD_TYPE_SETTLE_LINK (drd_settle_link_get_type ())
 G_DECLARE_FINAL_TYPE (DrdSettleLink, drd_settle_link, DRD, SETTLE_LINK, GObject)
 
-/* @kepco_url NULL: from the settings. @db_path: where the key file is.
- * Fails only for a bad URL; a key file problem is kept as a warning
- * (drd_settle_link_get_warning) and an empty key used. */
+/* @config: the application's settings (NULL: a DrdConfig of its own);
+ * KEPCO concurrency, timeout and attempts follow its "kepco-changed"
+ * live (a new base URL takes a restart). @kepco_url NULL: from the
+ * settings. @db_path: where the key file is. Fails only for a bad URL; a
+ * key file problem is kept as a warning (drd_settle_link_get_warning) and
+ * an empty key used. */
 DrdSettleLink   *drd_settle_link_new (DrdStore    *store,
+                                      DrdConfig   *config,
                                       const char  *db_path,
                                       const char  *kepco_url,
                                       GError     **error);

@@ -201,7 +201,7 @@ get_fixture (void)
   g_assert_true (drd_kepco_sim_listen (f->sim, "127.0.0.1:0", &error));
   g_assert_no_error (error);
   drd_kepco_sim_add_event (f->sim, e->start_at, e->end_at);
-  f->link = drd_settle_link_new (f->store, f->db_path, drd_kepco_sim_get_url (f->sim), &error);
+  f->link = drd_settle_link_new (f->store, NULL, f->db_path, drd_kepco_sim_get_url (f->sim), &error);
   g_assert_no_error (error);
   g_assert_null (drd_settle_link_get_warning (f->link));
   return f;
