@@ -610,6 +610,8 @@ drd_settlement_view_init (DrdSettlementView *self)
   gtk_box_append (GTK_BOX (self->box), filter_box);
 
   paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (paned), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Settlement results and load chart"), -1);
   gtk_widget_set_vexpand (paned, TRUE);
   scrolled = gtk_scrolled_window_new ();
   gtk_widget_set_size_request (scrolled, -1, 160);
