@@ -310,6 +310,51 @@ kepco_parse (const guint8 *data, size_t size, const char *cust, const char *date
   return day;
 }
 
+#ifdef DRD_FUZZ_SKIP_KNOWN
+/* json-glib 1.6.6 accepts a second top-level object or array after the
+ * first ("{…}{…}", "\"\"{…}"), keeps the first as the root and leaks the
+ * rest.  Found here and reported (fuzz/crashes/kepco/leak-json-glib-*,
+ * which tests/fuzz still replays, so build-aux/sanitize shows the leak
+ * until drd-kepco-parse.c refuses such bodies).  While fuzzing, skip them
+ * so the fuzzer can look for anything else. */
+static gboolean
+json_second_top_level_container (const guint8 *data, size_t size)
+{
+  int depth = 0;
+  gboolean in_string = FALSE, seen_top = FALSE;
+
+  for (size_t i = 0; i < size; i++)
+    {
+      guint8 c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '{' || c == '[')
+        {
+          if (depth == 0 && seen_top)
+            return TRUE;
+          seen_top = TRUE;
+          depth++;
+        }
+      else if (c == '}' || c == ']')
+        depth--;
+      else if (c == '"')
+        {
+          seen_top = TRUE;
+          in_string = TRUE;
+        }
+      else if (depth == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        seen_top = TRUE;
+    }
+  return FALSE;
+}
+#endif
+
 int
 drd_fuzz_kepco (const guint8 *data, size_t size)
 {
@@ -317,6 +362,10 @@ drd_fuzz_kepco (const guint8 *data, size_t size)
   g_autoptr (DrdKepcoDay) slow = NULL;
   g_autoptr (DrdKepcoDay) fast = NULL;
 
+#ifdef DRD_FUZZ_SKIP_KNOWN
+  if (json_second_top_level_container (data, size))
+    return 0;
+#endif
   day = kepco_parse (data, size, NULL, NULL, 0, "default");
   slow = kepco_parse (data, size, NULL, NULL, DRD_KEPCO_PARSE_NO_FAST_PATH, "json-glib");
   fast = kepco_parse (data, size, NULL, NULL, DRD_KEPCO_PARSE_FAST_PATH_ONLY, "fast path");
