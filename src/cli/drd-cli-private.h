@@ -24,6 +24,8 @@ G_BEGIN_DECLS
   X (customers, N_("customers import FILE.csv | customers list [--format csv|json]")) \
   X (event,     N_("event start|end|cancel|list ...")) \
   X (answer,    N_("answer EVENT_ID CUSTOMER_ID accept|deny")) \
+  X (links,     N_("links EVENT_ID [--output FILE] [--base-url URL] | links --rotate CUSTOMER_ID")) \
+  X (serve,     N_("serve [--listen ADDR:PORT] [--kepco-url URL]")) \
   X (baseline,  N_("baseline --method max-4-5|mid-6-10 --readings FILE.csv " \
                    "--event-start ISO8601 --event-end ISO8601 ..."))
 
