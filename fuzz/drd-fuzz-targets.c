@@ -3,6 +3,7 @@
 
 #include "drd-fuzz-targets.h"
 
+#include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "core/drd-time.h"
 #include "kepco/drd-kepco-parse.h"
 #include "kepco/drd-kepco-parse-private.h"
+#include "portal/drd-portal-form.h"
+#include "portal/drd-portal-template.h"
 
 /* Not g_assert(): that one disappears under G_DISABLE_ASSERT, and these
  * checks are the whole point of the targets. */
@@ -609,11 +612,197 @@ drd_fuzz_calendar (const guint8 *data, size_t size)
 }
 
 /* ------------------------------------------------------------------ */
+/* Portal: what a customer's browser (or anyone) sends.  Form bodies and
+ * query strings go through drd_portal_form_decode(); the header through
+ * the Accept-Language negotiation; decoded text through the HTML escaper
+ * and the template renderer, which must leave no markup behind. */
+
+static void
+check_escaped (const char *escaped, const char *original)
+{
+  g_autoptr (GString) back = g_string_new (NULL);
+
+  for (const char *p = escaped; *p; p++)
+    {
+      static const struct { const char *entity; char c; } entities[] = {
+        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&#39;", '\'' },
+      };
+      gboolean matched = FALSE;
+
+      CHECK (*p != '<' && *p != '>' && *p != '"' && *p != '\'',
+             "markup character %c survives escaping “%s”", *p, original);
+      if (*p != '&')
+        {
+          g_string_append_c (back, *p);
+          continue;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
+        if (g_str_has_prefix (p, entities[i].entity))
+          {
+            g_string_append_c (back, entities[i].c);
+            p += strlen (entities[i].entity) - 1;
+            matched = TRUE;
+            break;
+          }
+      CHECK (matched, "a bare & in the escaped text of “%s”", original);
+    }
+  CHECK (strcmp (back->str, original) == 0, "escaping “%s” does not undo to itself", original);
+}
+
+static void
+check_html (const char *text)
+{
+  g_autofree char *escaped = drd_portal_html_escape (text);
+  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *page = NULL;
+  gsize n;
+
+  check_escaped (escaped, text);
+  /* the value may itself look like a placeholder: it must not expand */
+  g_hash_table_insert (vars, (gpointer) "v", (gpointer) text);
+  g_hash_table_insert (vars, (gpointer) "x", (gpointer) "<b>raw</b>");
+  page = drd_portal_template_render ("<p title=\"{{v}}\">{{ v }}</p>", vars);
+  n = strlen (page);
+  CHECK (g_str_has_prefix (page, "<p title=\"") && n >= 4 && strcmp (page + n - 4, "</p>") == 0,
+         "the page around “%s” broke: %s", text, page);
+  {
+    g_autofree char *inner = g_strndup (page + 10, n - 14);
+    g_autofree char *expected = g_strconcat (escaped, "\">", escaped, NULL);
+
+    CHECK (strcmp (inner, expected) == 0, "“%s” renders as %s", text, page);
+  }
+}
+
+static char *
+form_encode (GHashTable *fields, gboolean reverse)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree gpointer *keys = g_hash_table_get_keys_as_array (fields, NULL);
+  guint n = g_hash_table_size (fields);
+
+  for (guint k = 0; k < n; k++)
+    {
+      const char *key = keys[reverse ? n - 1 - k : k];
+      g_autofree char *ek = g_uri_escape_string (key, NULL, FALSE);
+      g_autofree char *ev = g_uri_escape_string (g_hash_table_lookup (fields, key), NULL, FALSE);
+
+      if (out->len)
+        g_string_append_c (out, '&');
+      g_string_append_printf (out, "%s=%s", ek, ev);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+check_lang (const char *header)
+{
+  DrdPortalLang lang = drd_portal_lang_negotiate (header), back;
+  g_auto (GStrv) items = g_strsplit (header, ",", -1);
+  guint n = g_strv_length (items);
+
+  CHECK (lang == DRD_PORTAL_LANG_KO || lang == DRD_PORTAL_LANG_EN, "language %d", lang);
+  CHECK (drd_portal_lang_from_string (drd_portal_lang_to_string (lang), &back) && back == lang,
+         "language %d does not round-trip through its name", lang);
+  /* The choice depends on the weights, never on the order of the items. */
+  if (n > 1 && n <= 64)
+    {
+      g_autofree char *reversed = NULL;
+
+      for (guint i = 0; i < n / 2; i++)
+        {
+          char *t = items[i];
+          items[i] = items[n - 1 - i];
+          items[n - 1 - i] = t;
+        }
+      reversed = g_strjoinv (",", items);
+      CHECK (drd_portal_lang_negotiate (reversed) == lang,
+             "“%s” and its reverse “%s” pick different languages", header, reversed);
+    }
+}
+
+int
+drd_fuzz_portal (const guint8 *data, size_t size)
+{
+  g_autoptr (GHashTable) fields = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = g_strndup ((const char *) data, size);   /* up to the first NUL */
+
+  fields = drd_portal_form_decode ((const char *) data, size, &error);
+  if (fields == NULL)
+    {
+      check_error (error, G_IO_ERROR, "drd_portal_form_decode");
+      CHECK (error->code == G_IO_ERROR_INVALID_DATA, "form error code %d", error->code);
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      CHECK (error == NULL, "a form and an error");
+      CHECK (g_hash_table_size (fields) <= DRD_PORTAL_FORM_MAX_FIELDS, "%u fields",
+             g_hash_table_size (fields));
+      g_hash_table_iter_init (&iter, fields);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          const char *strings[2] = { key, value };
+          gint64 id = 0;
+          DrdAnswer answer;
+
+          for (guint i = 0; i < 2; i++)
+            {
+              const char *v = strings[i];
+
+              CHECK (strlen (v) <= DRD_PORTAL_FORM_MAX_VALUE, "a decoded %s of %" G_GSIZE_FORMAT " bytes",
+                     i ? "value" : "name", strlen (v));
+              CHECK (g_utf8_validate (v, -1, NULL), "a decoded %s is not UTF-8", i ? "value" : "name");
+              for (const char *p = v; *p; p++)
+                CHECK ((guchar) *p >= 0x20 && *p != 0x7f, "control character 0x%02x decoded", *p);
+              check_html (v);
+            }
+          if (drd_portal_parse_event_id (value, &id))
+            {
+              g_autofree char *back = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+              CHECK (id > 0 && strcmp (back, value) == 0, "event id “%s” read as %" G_GINT64_FORMAT,
+                     (const char *) value, id);
+            }
+          if (drd_portal_parse_answer (value, &answer))
+            CHECK ((answer == DRD_ANSWER_ACCEPT && strcmp (value, "accept") == 0) ||
+                   (answer == DRD_ANSWER_DENY && strcmp (value, "deny") == 0),
+                   "answer “%s” read as %d", (const char *) value, answer);
+        }
+
+      /* What the decoder accepted, encoded properly (either order), decodes the same. */
+      for (guint r = 0; r < 2; r++)
+        {
+          g_autofree char *encoded = form_encode (fields, r == 1);
+          g_autoptr (GHashTable) again = NULL;
+          g_autoptr (GError) again_error = NULL;
+
+          again = drd_portal_form_decode (encoded, strlen (encoded), &again_error);
+          CHECK (again != NULL, "re-encoded form “%s” refused: %s", encoded,
+                 again_error ? again_error->message : "");
+          CHECK (g_hash_table_size (again) == g_hash_table_size (fields), "field count changed");
+          g_hash_table_iter_init (&iter, fields);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            CHECK (g_strcmp0 (g_hash_table_lookup (again, key), value) == 0,
+                   "field “%s” changed in “%s”", (const char *) key, encoded);
+        }
+    }
+
+  check_lang (text);
+  if (g_utf8_validate (text, -1, NULL))
+    check_html (text);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 const DrdFuzzTarget drd_fuzz_targets[] = {
   { "calendar", drd_fuzz_calendar },
   { "csv", drd_fuzz_csv },
   { "kepco", drd_fuzz_kepco },
+  { "portal", drd_fuzz_portal },
   { "time", drd_fuzz_time },
   { NULL, NULL },
 };

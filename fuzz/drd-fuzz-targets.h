@@ -32,5 +32,6 @@ int drd_fuzz_csv (const guint8 *data, size_t size);
 int drd_fuzz_kepco (const guint8 *data, size_t size);
 int drd_fuzz_time (const guint8 *data, size_t size);
 int drd_fuzz_calendar (const guint8 *data, size_t size);
+int drd_fuzz_portal (const guint8 *data, size_t size);
 
 G_END_DECLS
