@@ -32,6 +32,7 @@ typedef struct {
   guint       n_rejected;
   guint       n_inserted;
   guint       n_updated;
+  guint       n_unchanged;
   GArray     *rejects;      /* Reject, printed sorted by line at the end */
 } Import;
 
@@ -194,6 +195,7 @@ flush_batch (Import *imp, GError **error)
     return FALSE;
   imp->n_inserted += result->n_inserted;
   imp->n_updated += result->n_updated;
+  imp->n_unchanged += result->n_unchanged;
   for (guint i = 0; i < result->row_errors->len; i++)
     {
       DrdStoreRowError *re = g_ptr_array_index (result->row_errors, i);
@@ -310,8 +312,8 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   if (error != NULL)
     return drd_cli_fail_error (argv[1], error);
 
-  drd_cli_note (_("customers import: %u rows, %u inserted, %u updated, %u refused"),
-                imp.n_rows, imp.n_inserted, imp.n_updated, imp.n_rejected);
+  drd_cli_note (_("customers import: %u rows, %u inserted, %u updated, %u unchanged, %u refused"),
+                imp.n_rows, imp.n_inserted, imp.n_updated, imp.n_unchanged, imp.n_rejected);
   if (imp.n_rejected > 0)
     return drd_cli_fail (_("%s: %u of %u rows refused"), argv[1], imp.n_rejected, imp.n_rows);
   return DRD_CLI_EXIT_OK;

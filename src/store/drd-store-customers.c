@@ -114,11 +114,14 @@ validate_customer (const DrdCustomer *c,
   return TRUE;
 }
 
+/* Looks @name up in @cache, then in resources, creating it when new
+ * (and then counting it in *@n_created). */
 static gboolean
 resource_id_for (sqlite3     *db,
                  GHashTable  *cache,
                  const char  *name,
                  gint64      *out_id,
+                 guint       *n_created,
                  GError     **error)
 {
   gpointer value;
@@ -147,6 +150,7 @@ resource_id_for (sqlite3     *db,
       if (!drd_store_step_done (db, stmt, "insert resource", error))
         return FALSE;
       *out_id = sqlite3_last_insert_rowid (db);
+      (*n_created)++;
     }
   else
     return drd_store_set_sqlite_error (error, db, "look up resource");
@@ -248,7 +252,8 @@ import_run (sqlite3  *db,
   g_autofree char *detail = NULL;
   DrdStoreImportResult *result;
   sqlite3_stmt *stage, *audit, *stmt;
-  gint64 n_staged = 0, n_dups;
+  gint64 n_staged = 0, n_dups, n_rejected, n_changed;
+  guint n_invalid, n_new_resources = 0;
 
   g_clear_pointer (&op->result, drd_store_import_result_free);
   result = op->result = g_new0 (DrdStoreImportResult, 1);
@@ -285,7 +290,8 @@ import_run (sqlite3  *db,
           add_row_error (result, i, row_error);
           continue;
         }
-      if (!resource_id_for (db, resources, c->resource, &resource_id, error))
+      if (!resource_id_for (db, resources, c->resource, &resource_id,
+                            &n_new_resources, error))
         return FALSE;
 
       sqlite3_reset (stage);
@@ -305,6 +311,7 @@ import_run (sqlite3  *db,
       n_staged++;
     }
   sqlite3_reset (stage);
+  n_invalid = result->row_errors->len;
 
   /* The same customer_id twice: the later row wins, as if the rows were
    * applied one after the other (the earlier ones count as updates). */
@@ -327,18 +334,27 @@ import_run (sqlite3  *db,
         "WHERE NOT EXISTS (SELECT 1 FROM temp.drd_import t WHERE t.id = c.id AND t.kepco_no <> c.kepco_no)",
         error))
     return FALSE;
+  n_rejected = result->row_errors->len - n_invalid;
 
   stmt = drd_store_prepare (db,
       "UPDATE main.customers SET name = s.name, kepco_no = s.kepco_no, resource_id = s.resource_id, "
       "registered_w = s.registered_w, cbl_method = s.cbl_method, is_factory = s.is_factory, "
       "phone = s.phone, email = s.email, webhook_url = s.webhook_url, updated_at = ?1 "
-      "FROM temp.drd_import s WHERE s.id = customers.id", error);
+      "FROM temp.drd_import s WHERE s.id = customers.id "
+      /* Unchanged rows are not written: no page, index or trigger work. */
+      "AND (customers.name IS NOT s.name OR customers.kepco_no IS NOT s.kepco_no "
+      "  OR customers.resource_id IS NOT s.resource_id "
+      "  OR customers.registered_w IS NOT s.registered_w "
+      "  OR customers.cbl_method IS NOT s.cbl_method OR customers.is_factory IS NOT s.is_factory "
+      "  OR customers.phone IS NOT s.phone OR customers.email IS NOT s.email "
+      "  OR customers.webhook_url IS NOT s.webhook_url)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->now);
   if (!drd_store_step_done (db, stmt, "update customers", error))
     return FALSE;
-  result->n_updated = (guint) (sqlite3_changes (db) + n_dups);
+  n_changed = sqlite3_changes (db);
+  result->n_updated = (guint) (n_changed + n_dups);
 
   stmt = drd_store_prepare (db,
       "INSERT INTO main.customers (id, name, kepco_no, resource_id, registered_w, cbl_method, "
@@ -352,19 +368,29 @@ import_run (sqlite3  *db,
   if (!drd_store_step_done (db, stmt, "insert customers", error))
     return FALSE;
   result->n_inserted = (guint) sqlite3_changes (db);
-  g_assert (result->n_inserted + result->n_updated + result->row_errors->len == op->customers->len);
+  /* What is left of the staged rows was inserted, changed, or identical. */
+  result->n_unchanged = (guint) (n_staged - n_dups - n_rejected - n_changed - result->n_inserted);
+  g_assert (result->n_inserted + result->n_updated + result->n_unchanged
+            + result->row_errors->len == op->customers->len);
 
   if (!import_exec (db, "DELETE FROM temp.drd_import", "clear import table", error))
     return FALSE;
   g_ptr_array_sort (result->row_errors, row_error_cmp);
+
+  /* Like an answer given again: an import that changed nothing leaves no
+   * trace, so a re-import of the same file commits nothing and nobody
+   * refreshes (PRAGMA data_version stays). */
+  if (result->n_inserted == 0 && n_changed == 0 && n_new_resources == 0)
+    return TRUE;
 
   audit = drd_store_prepare (db,
       "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'customer.import', ?3)",
       error);
   if (audit == NULL)
     return FALSE;
-  detail = g_strdup_printf ("{\"inserted\":%u,\"updated\":%u,\"failed\":%u}",
-                            result->n_inserted, result->n_updated, result->row_errors->len);
+  detail = g_strdup_printf ("{\"inserted\":%u,\"updated\":%u,\"unchanged\":%u,\"failed\":%u}",
+                            result->n_inserted, result->n_updated, result->n_unchanged,
+                            result->row_errors->len);
   sqlite3_bind_int64 (audit, 1, op->now);
   sqlite3_bind_text (audit, 2, op->actor ? op->actor : "system", -1, SQLITE_STATIC);
   sqlite3_bind_text (audit, 3, detail, -1, SQLITE_STATIC);

@@ -176,10 +176,26 @@ DrdCustomer *drd_store_customer_from_row (sqlite3_stmt *stmt,
   "(CASE WHEN " alias ".status = 0 AND " alias ".start_at <= " now \
   " THEN 1 ELSE " alias ".status END)"
 
+/* What drd_store_get_response_counts() runs (?1 = event id): one row,
+ * no row when the event does not exist; column 0 is FALSE when the event
+ * has no event_counts row. Here so tests can check its query plan. */
+#define DRD_STORE_SQL_RESPONSE_COUNTS \
+  "SELECT k.event_id IS NOT NULL, k.n_targeted, k.n_accept, k.n_deny, k.n_none, " \
+  "k.accepted_w, k.targeted_w, k.denied_w " \
+  "FROM events e LEFT JOIN event_counts k ON k.event_id = e.id WHERE e.id = ?1"
+
 /* Test hooks. Number of writer transactions committed so far (a group
  * counts once), and of operations completed successfully. */
 guint64  drd_store_get_commit_count (DrdStore *self);
 guint64  drd_store_get_op_count (DrdStore *self);
+
+/* Test hook: creates (or brings up to) @version the database at @path
+ * with this build's migrations 1..@version and closes it, so tests can
+ * build a file as an older DR Desk left it and check that drd_store_open()
+ * migrates it. Never migrates down. */
+gboolean drd_store_create_at_version (const char  *path,
+                                      int          version,
+                                      GError     **error);
 
 /* Test hook: makes the writer wait @usec before draining its queue
  * (lets tests pile up operations so they group). 0 = off. */

@@ -357,6 +357,7 @@ typedef struct {
 
 static const Migration migrations[] = {
   { 1, "/kr/drdesk/store/schema-v1.sql" },
+  { 2, "/kr/drdesk/store/schema-v2.sql" },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DRD_STORE_SCHEMA_VERSION);
 
@@ -424,9 +425,10 @@ fail:
 }
 
 static gboolean
-migrate (DrdConn     *conn,
-         const char  *path,
-         GError     **error)
+migrate_to (DrdConn     *conn,
+            const char  *path,
+            int          target,
+            GError     **error)
 {
   gint64 version = 0;
 
@@ -440,10 +442,18 @@ migrate (DrdConn     *conn,
                    path, version, DRD_STORE_SCHEMA_VERSION);
       return FALSE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (migrations) && migrations[i].version <= target; i++)
     if (migrations[i].version > version && !run_migration (conn, &migrations[i], error))
       return FALSE;
   return TRUE;
+}
+
+static gboolean
+migrate (DrdConn     *conn,
+         const char  *path,
+         GError     **error)
+{
+  return migrate_to (conn, path, DRD_STORE_SCHEMA_VERSION, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1072,4 +1082,23 @@ drd_store_get_path (DrdStore *self)
 {
   g_return_val_if_fail (DRD_IS_STORE (self), NULL);
   return self->path;
+}
+
+gboolean
+drd_store_create_at_version (const char  *path,
+                             int          version,
+                             GError     **error)
+{
+  DrdConn *conn;
+  gboolean ok;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (version >= 1 && version <= DRD_STORE_SCHEMA_VERSION, FALSE);
+
+  conn = conn_open (path, FALSE, error);
+  if (conn == NULL)
+    return FALSE;
+  ok = configure_writer (conn, error) && migrate_to (conn, path, version, error);
+  conn_free (conn);
+  return ok;
 }

@@ -71,7 +71,7 @@ typedef enum {
 } DrdStoreError;
 
 /* The schema version this build creates and understands. */
-#define DRD_STORE_SCHEMA_VERSION 1
+#define DRD_STORE_SCHEMA_VERSION 2
 
 #define DRD_TYPE_STORE (drd_store_get_type ())
 G_DECLARE_FINAL_TYPE (DrdStore, drd_store, DRD, STORE, GObject)
@@ -112,10 +112,13 @@ typedef struct {
   GError  *error;     /* why this row was refused */
 } DrdStoreRowError;
 
+/* n_inserted + n_updated + n_unchanged + row_errors->len = number of
+ * input rows. */
 typedef struct {
   guint      n_inserted;
-  guint      n_updated;
+  guint      n_updated;     /* existing customers that changed */
   GPtrArray *row_errors;   /* of DrdStoreRowError*, in input order; never NULL */
+  guint      n_unchanged;   /* existing customers identical to their row: not written */
 } DrdStoreImportResult;
 
 void drd_store_import_result_free (DrdStoreImportResult *result);
@@ -127,13 +130,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdStoreImportResult, drd_store_import_result_fre
  * negative registered_w) or refused by a constraint (e.g. a kepco_no
  * already used by another customer) is reported in row_errors and the
  * other rows are still stored. The same customer_id twice: the later row
- * wins (the earlier counts as an update). A kepco_no already used by
+ * wins (the earlier counts as an update). A row identical to the stored
+ * customer is not written at all (updated_at, the search index and
+ * PRAGMA data_version stay as they were) and counts as unchanged. A
+ * kepco_no already used by
  * another customer (in the database, or by an earlier row of the batch)
  * refuses the row (CONSTRAINT). Rows are applied set-wise (one INSERT …
  * SELECT, one UPDATE … FROM), so swapping two customers' KEPCO numbers in
  * one batch fails the whole import. Returns NULL only when the whole
  * operation failed (nothing stored). @actor and @now go into one
- * audit_log row ('customer.import'). row_errors is sorted by index. */
+ * audit_log row ('customer.import') — none when the import changed
+ * nothing (then nothing at all is written: a re-import of an unchanged
+ * file leaves PRAGMA data_version as it was). row_errors is sorted by
+ * index. */
 DrdStoreImportResult *drd_store_import_customers (DrdStore   *self,
                                                   GPtrArray  *customers,
                                                   const char *actor,
@@ -209,8 +218,9 @@ GPtrArray *drd_store_list_resources_finish (DrdStore      *self,
  * active event overlaps [start_at, end_at) and targets any of the same
  * resources. In ONE transaction, inserts the event, its event_resources
  * (always the explicit list), a responses row with answer none for every
- * targeted customer, and an audit_log row ('event.start'). Outputs the new
- * id and the number of targeted customers. */
+ * targeted customer, its event_counts row (the answer tally behind
+ * drd_store_get_response_counts) and an audit_log row ('event.start').
+ * Outputs the new id and the number of targeted customers. */
 gboolean drd_store_start_event (DrdStore       *self,
                                 const DrdEvent *event,
                                 const char     *actor,
@@ -365,9 +375,13 @@ typedef struct {
   gint64 n_none;
   gint64 accepted_w;    /* Σ registered_w of customers who accepted */
   gint64 targeted_w;    /* Σ registered_w of every targeted customer */
+  gint64 denied_w;      /* Σ registered_w of customers who denied */
 } DrdResponseCounts;
 
-/* NOT_FOUND when the event does not exist. */
+/* NOT_FOUND when the event does not exist. Reads one row of the
+ * event_counts table (O(1), cheap enough to poll at every change), which
+ * the schema keeps equal to counting the event's responses; weights use
+ * each customer's current registered_w (see schema-v2.sql). */
 gboolean drd_store_get_response_counts (DrdStore          *self,
                                         gint64             event_id,
                                         DrdResponseCounts *out_counts,

@@ -200,7 +200,7 @@ test_migrate_empty (Fixture       *f,
   };
 
   g_assert_true (g_file_test (f->path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
     {
@@ -225,7 +225,7 @@ test_migrate_reopen (Fixture       *f,
 
   f->store = drd_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_schema"), ==, n_objects);
   value_s = drd_store_get_setting (f->store, "k", &error);
   g_assert_cmpstr (value_s, ==, "v");
@@ -516,6 +516,106 @@ test_customers_bulk (Fixture       *f,
   /* One transaction. */
   g_assert_cmpuint (drd_store_get_commit_count (f->store) - commits, ==, 1);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers"), ==, n);
+}
+
+/* A re-import of identical rows writes nothing: 0 updated, all
+ * unchanged, no commit that another process would see, search index
+ * untouched; a change of phone rewrites that row but not the index. */
+static void
+test_customers_reimport_unchanged (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_customer_free);
+  g_autoptr(DrdStoreImportResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdStore) other = NULL;
+  guint64 v0 = 0, v1 = 0;
+  gint64 fts_data, audit, max_updated;
+  const guint n = 500;
+  DrdCustomer *c;
+
+  for (guint i = 1; i <= n; i++)
+    {
+      c = make_customer (i, i % 3 ? "North" : "South", 100 * i);
+      if (i % 2)
+        c->phone = g_strdup_printf ("010-0000-%04u", i);
+      c->is_factory = i % 5 == 0;
+      c->cbl_method = i % 4 == 0 ? DRD_CBL_MAX_4_5 : DRD_CBL_MID_6_10;
+      g_ptr_array_add (batch, c);
+    }
+  result = drd_store_import_customers (f->store, batch, "test", T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_inserted, ==, n);
+  g_assert_cmpuint (result->n_unchanged, ==, 0);
+  g_clear_pointer (&result, drd_store_import_result_free);
+
+  /* data_version as another process sees it. */
+  other = drd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (drd_store_get_data_version (other, &v0, &error));
+  fts_data = raw_int (f->path, "SELECT count(*) FROM customers_search_data");
+  audit = raw_int (f->path, "SELECT count(*) FROM audit_log");
+  max_updated = raw_int (f->path, "SELECT max(updated_at) FROM customers");
+
+  result = drd_store_import_customers (f->store, batch, "test", T0 + 60, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_inserted, ==, 0);
+  g_assert_cmpuint (result->n_updated, ==, 0);
+  g_assert_cmpuint (result->n_unchanged, ==, n);
+  g_assert_cmpuint (result->row_errors->len, ==, 0);
+  g_clear_pointer (&result, drd_store_import_result_free);
+
+  g_assert_true (drd_store_get_data_version (other, &v1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (v1, ==, v0);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers_search_data"), ==, fts_data);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log"), ==, audit);
+  g_assert_cmpint (raw_int (f->path, "SELECT max(updated_at) FROM customers"), ==, max_updated);
+
+  /* One phone number changes: that row is written (updated_at), the
+   * search index is not. */
+  c = g_ptr_array_index (batch, 9);   /* customer 10, no phone yet */
+  c->phone = g_strdup ("010-1234-5678");
+  result = drd_store_import_customers (f->store, batch, "test", T0 + 120, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_updated, ==, 1);
+  g_assert_cmpuint (result->n_unchanged, ==, n - 1);
+  g_clear_pointer (&result, drd_store_import_result_free);
+  g_assert_true (drd_store_get_data_version (other, &v1, &error));
+  g_assert_cmpuint (v1, !=, v0);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers WHERE updated_at = 1782864120"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT updated_at FROM customers WHERE id = 10"), ==, T0 + 120);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers_search_data"), ==, fts_data);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log"), ==, audit + 1);
+
+  /* A NULL → value → NULL email, a capacity and a factory flag count as
+   * changes too; a new name reaches the search index. */
+  c = g_ptr_array_index (batch, 19);
+  c->email = g_strdup ("x@example.kr");
+  c = g_ptr_array_index (batch, 20);
+  c->registered_w += 1;
+  c = g_ptr_array_index (batch, 21);
+  c->is_factory = !c->is_factory;
+  c = g_ptr_array_index (batch, 22);
+  g_free (c->name);
+  c->name = g_strdup ("새 이름 고객");
+  result = drd_store_import_customers (f->store, batch, "test", T0 + 180, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_updated, ==, 4);
+  g_assert_cmpuint (result->n_unchanged, ==, n - 4);
+  g_clear_pointer (&result, drd_store_import_result_free);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers WHERE updated_at = 1782864180"), ==, 4);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers_search_data"), >, fts_data);
+  g_assert_cmpint (raw_int (f->path, "SELECT rowid FROM customers_search WHERE customers_search MATCH '\"새 이름\"'"), ==, 23);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers_search WHERE customers_search MATCH '\"Customer 23\"' AND rowid = 23"), ==, 0);
+
+  c = g_ptr_array_index (batch, 19);
+  g_clear_pointer (&c->email, g_free);
+  result = drd_store_import_customers (f->store, batch, "test", T0 + 240, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_updated, ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT email IS NULL FROM customers WHERE id = 20"), ==, 1);
+  g_assert_finalize_object (g_steal_pointer (&other));
 }
 
 /* ------------------------------------------------------------------ */
@@ -885,6 +985,347 @@ test_answers_counts (Fixture       *f,
 
   g_assert_false (drd_store_get_response_counts (f->store, 77, &c, &error));
   g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_FOUND);
+}
+
+/* The counts as the full join computes them (what event_counts replaces
+ * and must always equal), on a separate connection: what is on disk. */
+static void
+join_counts (const char        *path,
+             gint64             event_id,
+             DrdResponseCounts *out)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+      "SELECT count(*), coalesce(sum(r.answer = 1), 0), coalesce(sum(r.answer = 2), 0), "
+      "coalesce(sum(r.answer = 0), 0), "
+      "coalesce(sum(CASE WHEN r.answer = 1 THEN c.registered_w END), 0), "
+      "coalesce(sum(c.registered_w), 0), "
+      "coalesce(sum(CASE WHEN r.answer = 2 THEN c.registered_w END), 0) "
+      "FROM responses r JOIN customers c ON c.id = r.customer_id WHERE r.event_id = ?1",
+      -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, event_id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  out->n_targeted = sqlite3_column_int64 (stmt, 0);
+  out->n_accept = sqlite3_column_int64 (stmt, 1);
+  out->n_deny = sqlite3_column_int64 (stmt, 2);
+  out->n_none = sqlite3_column_int64 (stmt, 3);
+  out->accepted_w = sqlite3_column_int64 (stmt, 4);
+  out->targeted_w = sqlite3_column_int64 (stmt, 5);
+  out->denied_w = sqlite3_column_int64 (stmt, 6);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static void
+assert_counts_equal (const DrdResponseCounts *a,
+                     const DrdResponseCounts *b)
+{
+  g_assert_cmpint (a->n_targeted, ==, b->n_targeted);
+  g_assert_cmpint (a->n_accept, ==, b->n_accept);
+  g_assert_cmpint (a->n_deny, ==, b->n_deny);
+  g_assert_cmpint (a->n_none, ==, b->n_none);
+  g_assert_cmpint (a->accepted_w, ==, b->accepted_w);
+  g_assert_cmpint (a->targeted_w, ==, b->targeted_w);
+  g_assert_cmpint (a->denied_w, ==, b->denied_w);
+}
+
+/* get_response_counts() == the join, for @event_id. */
+static void
+check_counts (Fixture *f,
+              gint64   event_id)
+{
+  g_autoptr(GError) error = NULL;
+  DrdResponseCounts got = { 0, }, want = { 0, };
+
+  g_assert_true (drd_store_get_response_counts (f->store, event_id, &got, &error));
+  g_assert_no_error (error);
+  join_counts (f->path, event_id, &want);
+  assert_counts_equal (&got, &want);
+}
+
+static gboolean
+exec_write_run (sqlite3  *db,
+                gpointer  data,
+                GError  **error)
+{
+  char *err = NULL;
+
+  /* Test SQL only; several statements. */
+  if (sqlite3_exec (db, data, NULL, NULL, &err) != SQLITE_OK)
+    {
+      g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE, "%s: %s", (char *) data, err);
+      sqlite3_free (err);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A random mix of answers, changed answers, re-imports (capacity,
+ * resource and name changes, unchanged rows), direct capacity updates and
+ * event transitions over three events: after every step the tally equals
+ * the join. */
+static void
+test_counts_consistency (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char *res[] = { "A", "B", "C" };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20260701);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_customer_free);
+  g_autoptr(DrdStoreImportResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 w[201];
+  gint64 ev[4];
+  const guint n = 200;
+  guint n_answers = 0, n_reimports = 0;
+
+  for (guint i = 1; i <= n; i++)
+    {
+      w[i] = g_rand_int_range (rand, 0, 50000);
+      g_ptr_array_add (batch, make_customer (i, res[i % 3], w[i]));
+    }
+  result = drd_store_import_customers (f->store, batch, "test", T0 - HOUR, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_inserted, ==, n);
+  g_clear_pointer (&result, drd_store_import_result_free);
+
+  ev[0] = start_event (f, NULL, T0 + HOUR, T0 + 2 * HOUR, 0, NULL);        /* everybody */
+  ev[1] = start_event (f, "A", T0 + 3 * HOUR, T0 + 4 * HOUR, 0, NULL);     /* A only */
+  {
+    g_autoptr(DrdEvent) e = make_event ("B and C", T0 + 3 * HOUR, T0 + 5 * HOUR, "B");
+    g_strfreev (e->resources);
+    e->resources = g_strsplit ("B,C", ",", -1);
+    drd_store_start_event (f->store, e, "op", T0, &ev[2], NULL, &error);
+    g_assert_no_error (error);
+  }
+  ev[3] = start_event (f, "C", T0 + 6 * HOUR, T0 + 7 * HOUR, 0, NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (ev); k++)
+    check_counts (f, ev[k]);
+
+  for (guint step = 0; step < 600; step++)
+    {
+      guint what = g_rand_int_range (rand, 0, 100);
+
+      if (what < 70)
+        {
+          /* An answer (often a change of answer) by portal or operator. */
+          gint64 e = ev[g_rand_int_range (rand, 0, G_N_ELEMENTS (ev))];
+          gint64 c = g_rand_int_range (rand, 1, n + 1);
+          DrdAnswer a = g_rand_boolean (rand) ? DRD_ANSWER_ACCEPT : DRD_ANSWER_DENY;
+          DrdChannel ch = g_rand_boolean (rand) ? DRD_CHANNEL_PORTAL : DRD_CHANNEL_OPERATOR;
+
+          if (drd_store_record_answer (f->store, e, c, a, ch, "test", T0, NULL, &error))
+            n_answers++;
+          else
+            {
+              /* Only "not targeted", or a portal answer to an ended event. */
+              g_assert_true (g_error_matches (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_FOUND)
+                             || (ch == DRD_CHANNEL_PORTAL
+                                 && g_error_matches (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED)));
+              g_clear_error (&error);
+            }
+        }
+      else if (what < 90)
+        {
+          /* Re-import of some customers: capacity changes (also to and
+           * from 0), a few resource and name changes, the rest as they
+           * are. */
+          g_ptr_array_set_size (batch, 0);
+          for (guint j = 0, m = g_rand_int_range (rand, 1, 40); j < m; j++)
+            {
+              gint64 id = g_rand_int_range (rand, 1, n + 1);
+              guint kind = g_rand_int_range (rand, 0, 10);
+              DrdCustomer *c;
+
+              if (kind < 5)
+                w[id] = kind == 0 ? 0 : g_rand_int_range (rand, 0, 50000);
+              c = make_customer (id, res[(id + (kind == 9)) % 3], w[id]);
+              if (kind == 8)
+                {
+                  g_free (c->name);
+                  c->name = g_strdup_printf ("Renamed %" G_GINT64_FORMAT " %u", id, step);
+                }
+              g_ptr_array_add (batch, c);
+            }
+          result = drd_store_import_customers (f->store, batch, "test", T0 + step, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (result->row_errors->len, ==, 0);
+          g_assert_cmpuint (result->n_inserted + result->n_updated + result->n_unchanged, ==, batch->len);
+          g_clear_pointer (&result, drd_store_import_result_free);
+          n_reimports++;
+        }
+      else if (what < 97)
+        {
+          /* Capacity changed by plain SQL (the trigger, not the importer,
+           * keeps the tally), several customers in one statement. */
+          g_autofree char *sql = g_strdup_printf (
+              "UPDATE customers SET registered_w = registered_w + %d WHERE id %% 7 = %d",
+              g_rand_int_range (rand, 1, 1000), g_rand_int_range (rand, 0, 7));
+          g_assert_true (drd_store_write (f->store, exec_write_run, sql, &error));
+          g_assert_no_error (error);
+        }
+      else
+        {
+          /* End an event now and then: operator answers still count. */
+          gint64 e = ev[g_rand_int_range (rand, 0, G_N_ELEMENTS (ev))];
+          if (!drd_store_end_event (f->store, e, "op", T0, &error))
+            {
+              g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT);
+              g_clear_error (&error);
+            }
+        }
+
+      for (guint k = 0; k < G_N_ELEMENTS (ev); k++)
+        check_counts (f, ev[k]);
+    }
+  g_test_message ("%u answers, %u re-imports", n_answers, n_reimports);
+  g_assert_cmpuint (n_answers, >, 100);
+  g_assert_cmpuint (n_reimports, >, 20);
+
+  /* A deleted response (nothing deletes them today) leaves the tally right. */
+  g_assert_true (drd_store_write (f->store, exec_write_run,
+                                  "DELETE FROM responses WHERE customer_id IN (1, 2, 3, 5, 8)", &error));
+  g_assert_no_error (error);
+  for (guint k = 0; k < G_N_ELEMENTS (ev); k++)
+    check_counts (f, ev[k]);
+
+  /* A response cannot move to another customer (its tally would be wrong). */
+  g_assert_false (drd_store_write (f->store, exec_write_run,
+                                   "UPDATE responses SET customer_id = 4 WHERE customer_id = 13", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cannot move"));
+  g_clear_error (&error);
+}
+
+/* get_response_counts() reads the maintained row (one primary-key lookup
+ * per table, no scan of responses), whatever the event's size. */
+static void
+test_counts_o1 (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) plan = g_string_new (NULL);
+  DrdResponseCounts c;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 ev;
+  g_autofree char *tamper = NULL;
+
+  add_customers (f, 50);
+  ev = start_event (f, NULL, T0 + HOUR, T0 + 2 * HOUR, 0, NULL);
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN " DRD_STORE_SQL_RESPONSE_COUNTS,
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_test_message ("%s", plan->str);
+  g_assert_nonnull (strstr (plan->str, "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"));
+  g_assert_nonnull (strstr (plan->str, "SEARCH k USING INTEGER PRIMARY KEY (rowid=?)"));
+  g_assert_null (strstr (plan->str, "SCAN"));
+  g_assert_null (strstr (plan->str, "responses"));
+  g_assert_null (strstr (plan->str, "customers"));
+
+  /* And the function really answers from that row: change the row behind
+   * its back and it reports the change. */
+  tamper = g_strdup_printf ("UPDATE event_counts SET n_accept = 4321 WHERE event_id = %" G_GINT64_FORMAT, ev);
+  raw_exec (f->path, tamper);
+  g_assert_true (drd_store_get_response_counts (f->store, ev, &c, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (c.n_accept, ==, 4321);
+  g_assert_cmpint (c.n_targeted, ==, 50);
+}
+
+/* A file as DR Desk schema 1 left it, with events, answers and capacity
+ * changes, is migrated to 2 with every event's tally back-filled; from
+ * then on the triggers keep it. */
+static void
+test_migrate_v1_counts (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GString) sql = g_string_new ("BEGIN;");
+  DrdResponseCounts c;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  gint64 n_fts;
+
+  g_mkdir_with_parents (dir, 0700);
+  drd_store_create_at_version (f->path, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'event_counts'"), ==, 0);
+
+  /* 300 customers in 3 resources; event 1 targets all, event 2 resource
+   * 2, event 3 resource 3 but has no responses (nobody was in it). */
+  g_string_append (sql,
+      "INSERT INTO resources (id, name) VALUES (1, 'A'), (2, 'B'), (3, 'C');"
+      "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300) "
+      "INSERT INTO customers (id, name, kepco_no, resource_id, registered_w, created_at, updated_at) "
+      "SELECT i, 'Customer ' || i, printf('%010d', i), 1 + i % 2, 100 * i, 0, 0 FROM s;"
+      "INSERT INTO events (id, name, kind, start_at, end_at, answer_deadline, target_w, status, created_at) "
+      "VALUES (1, 'One', 0, 1782867600, 1782871200, 1782871200, 1000, 1, 0),"
+      "       (2, 'Two', 0, 1782874800, 1782878400, 1782878400, 1000, 0, 0),"
+      "       (3, 'Three', 0, 1782874800, 1782878400, 1782878400, 1000, 0, 0);"
+      "INSERT INTO event_resources VALUES (1, 1), (1, 2), (1, 3), (2, 2), (3, 3);"
+      "INSERT INTO responses (event_id, customer_id) SELECT 1, id FROM customers;"
+      "INSERT INTO responses (event_id, customer_id) SELECT 2, id FROM customers WHERE resource_id = 2;");
+  for (int k = 0; k < 400; k++)
+    g_string_append_printf (sql,
+        "UPDATE responses SET answer = %d, answered_at = 1782864000 "
+        "WHERE event_id = %d AND customer_id = %d;",
+        g_rand_int_range (rand, 0, 3), g_rand_int_range (rand, 1, 3), g_rand_int_range (rand, 1, 301));
+  g_string_append (sql,
+      "UPDATE customers SET registered_w = 7 WHERE id % 10 = 0;"
+      "COMMIT;");
+  raw_exec (f->path, sql->str);
+  n_fts = raw_int (f->path, "SELECT count(*) FROM customers_search WHERE customers_search MATCH '\"Customer\"'");
+  g_assert_cmpint (n_fts, ==, 300);
+
+  f->store = drd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM event_counts"), ==, 3);
+  for (gint64 e = 1; e <= 3; e++)
+    check_counts (f, e);
+  g_assert_true (drd_store_get_response_counts (f->store, 3, &c, &error));
+  g_assert_cmpint (c.n_targeted, ==, 0);
+  g_assert_cmpint (c.targeted_w, ==, 0);
+  g_assert_true (drd_store_get_response_counts (f->store, 2, &c, &error));
+  g_assert_cmpint (c.n_targeted, ==, 150);
+  g_assert_cmpint (c.n_accept + c.n_deny, >, 0);
+
+  /* Kept from here on: answers through the store, capacity by re-import. */
+  g_assert_true (drd_store_record_answer (f->store, 2, 1, DRD_ANSWER_ACCEPT, DRD_CHANNEL_OPERATOR, "op", T0, NULL, &error));
+  g_assert_true (drd_store_record_answer (f->store, 2, 3, DRD_ANSWER_DENY, DRD_CHANNEL_OPERATOR, "op", T0, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_customer_free);
+    g_autoptr(DrdStoreImportResult) result = NULL;
+
+    g_ptr_array_add (batch, make_customer (1, "B", 99999));
+    g_ptr_array_add (batch, make_customer (3, "B", 1));
+    result = drd_store_import_customers (f->store, batch, "test", T0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (result->n_updated, ==, 2);
+  }
+  for (gint64 e = 1; e <= 3; e++)
+    check_counts (f, e);
+  /* The search index came through the migration intact. */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM customers_search WHERE customers_search MATCH '\"Customer\"'"),
+                   ==, n_fts);
+  g_assert_finalize_object (g_steal_pointer (&f->store));
+
+  /* Reopening an up-to-date file changes nothing. */
+  f->store = drd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM event_counts"), ==, 3);
+  for (gint64 e = 1; e <= 3; e++)
+    check_counts (f, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1595,6 +2036,7 @@ main (int   argc,
   ADD ("/store/errors/constraints", test_constraints);
   ADD ("/store/customers/import", test_customers_import);
   ADD ("/store/customers/bulk", test_customers_bulk);
+  ADD ("/store/customers/reimport-unchanged", test_customers_reimport_unchanged);
   ADD ("/store/events/start", test_events_start);
   ADD ("/store/events/overlap", test_events_overlap);
   ADD ("/store/events/validation", test_events_validation);
@@ -1603,6 +2045,9 @@ main (int   argc,
   ADD ("/store/answers/rules", test_answers_rules);
   ADD ("/store/answers/audit", test_answers_audit);
   ADD ("/store/answers/counts", test_answers_counts);
+  ADD ("/store/answers/counts-consistency", test_counts_consistency);
+  ADD ("/store/answers/counts-o1", test_counts_o1);
+  ADD_UNOPENED ("/store/migrate/v1-to-v2", test_migrate_v1_counts);
   ADD ("/store/async/group-commit", test_group_commit);
   ADD ("/store/async/cancel", test_async_cancel);
   ADD ("/store/async/ops", test_async_ops);

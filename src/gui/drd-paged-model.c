@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "gui/drd-paged-model.h"
+
+typedef struct {
+  guint    pos;
+  gint64   id;
+  GObject *item;
+  gboolean loaded;
+} Slot;
+
+typedef struct {
+  GArray       *ids;           /* gint64 */
+  guint         version;       /* bumped whenever ids change */
+  DrdPagedDiff  diff;
+  GHashTable   *slots;         /* position → Slot (owned) */
+  GHashTable   *by_id;         /* &Slot.id → Slot (borrowed) */
+  GHashTable   *pending;       /* page index → version + 1 */
+  GCancellable *cancellable;
+  guint         cache_limit;
+  guint         n_fetches;
+  guint         n_in_flight;
+  guint         exposed;       /* what get_n_items says: ≤ ids->len */
+  gboolean      gradual;
+  guint         grow_id;
+} DrdPagedModelPrivate;
+
+#define GROW_STEP 24
+#define GROW_LIMIT 240
+
+static void drd_paged_model_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (DrdPagedModel, drd_paged_model, G_TYPE_OBJECT,
+                         G_ADD_PRIVATE (DrdPagedModel)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                drd_paged_model_list_model_init))
+
+#define PRIV(self) ((DrdPagedModelPrivate *) drd_paged_model_get_instance_private (self))
+
+typedef struct {
+  DrdPagedModel *self;
+  guint          page;
+  guint          version;
+  gboolean       refresh;    /* a live refresh, not a page load */
+} Request;
+
+static void
+slot_free (Slot *slot)
+{
+  g_clear_object (&slot->item);
+  g_free (slot);
+}
+
+static void
+by_id_remove (DrdPagedModelPrivate *priv, Slot *slot)
+{
+  if (g_hash_table_lookup (priv->by_id, &slot->id) == slot)
+    g_hash_table_remove (priv->by_id, &slot->id);
+}
+
+static void
+by_id_add (DrdPagedModelPrivate *priv, Slot *slot)
+{
+  g_hash_table_replace (priv->by_id, &slot->id, slot);
+}
+
+/* Points @slot at @id, as a placeholder when the id changes. */
+static void
+retarget (DrdPagedModel *self, Slot *slot, gint64 id)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+
+  if (slot->id == id)
+    return;
+  by_id_remove (priv, slot);
+  slot->id = id;
+  slot->loaded = FALSE;
+  DRD_PAGED_MODEL_GET_CLASS (self)->reset_item (self, slot->item, id);
+  by_id_add (priv, slot);
+}
+
+static GType
+drd_paged_model_get_item_type (GListModel *model)
+{
+  return DRD_PAGED_MODEL_GET_CLASS (model)->item_type;
+}
+
+static guint
+drd_paged_model_get_n_items (GListModel *model)
+{
+  return PRIV (DRD_PAGED_MODEL (model))->exposed;
+}
+
+static gboolean
+grow (gpointer data)
+{
+  DrdPagedModel *self = data;
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old = priv->exposed;
+
+  priv->exposed = priv->exposed + GROW_STEP < GROW_LIMIT
+                  ? MIN (priv->ids->len, priv->exposed + GROW_STEP) : priv->ids->len;
+  if (priv->exposed >= priv->ids->len)
+    priv->grow_id = 0;
+  if (priv->exposed > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, priv->exposed - old);
+  return priv->grow_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Shows every row now (before a diff, which assumes all are shown). */
+static void
+flush_growth (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old = priv->exposed;
+
+  g_clear_handle_id (&priv->grow_id, g_source_remove);
+  priv->exposed = priv->ids->len;
+  if (priv->exposed > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, priv->exposed - old);
+}
+
+static void
+evict (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  GHashTableIter iter;
+  Slot *slot;
+
+  if (g_hash_table_size (priv->slots) <= priv->cache_limit)
+    return;
+  /* Keep what a widget or a selection still holds. */
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (slot->item->ref_count == 1)
+      {
+        by_id_remove (priv, slot);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+static void on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+fetch (DrdPagedModel *self, const gint64 *ids, guint n, guint page, gboolean refresh)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  Request *req = g_new0 (Request, 1);
+
+  req->self = g_object_ref (self);
+  req->page = page;
+  req->version = priv->version;
+  req->refresh = refresh;
+  priv->n_fetches++;
+  priv->n_in_flight++;
+  DRD_PAGED_MODEL_GET_CLASS (self)->fetch_rows_async (self, ids, n, priv->cancellable,
+                                                      on_rows_fetched, req);
+}
+
+static void
+fetch_page (DrdPagedModel *self, guint page)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint start = page * DRD_PAGED_MODEL_PAGE_SIZE;
+  guint n;
+
+  if (start >= priv->ids->len)
+    return;
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (priv->pending, GUINT_TO_POINTER (page)))
+      == priv->version + 1)
+    return;
+  n = MIN (DRD_PAGED_MODEL_PAGE_SIZE, priv->ids->len - start);
+  g_hash_table_insert (priv->pending, GUINT_TO_POINTER (page),
+                       GUINT_TO_POINTER (priv->version + 1));
+  fetch (self, &g_array_index (priv->ids, gint64, start), n, page, FALSE);
+}
+
+static gpointer
+drd_paged_model_get_item (GListModel *model, guint position)
+{
+  DrdPagedModel *self = DRD_PAGED_MODEL (model);
+  DrdPagedModelPrivate *priv = PRIV (self);
+  gint64 id;
+  Slot *slot;
+
+  if (position >= priv->exposed)
+    return NULL;
+  id = g_array_index (priv->ids, gint64, position);
+  slot = g_hash_table_lookup (priv->slots, GUINT_TO_POINTER (position));
+  if (slot == NULL)
+    {
+      evict (self);
+      slot = g_new0 (Slot, 1);
+      slot->pos = position;
+      slot->id = id;
+      slot->item = DRD_PAGED_MODEL_GET_CLASS (self)->create_item (self, id);
+      g_hash_table_insert (priv->slots, GUINT_TO_POINTER (position), slot);
+      by_id_add (priv, slot);
+    }
+  else
+    retarget (self, slot, id);
+  if (!slot->loaded)
+    fetch_page (self, position / DRD_PAGED_MODEL_PAGE_SIZE);
+  return g_object_ref (slot->item);
+}
+
+static void
+drd_paged_model_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = drd_paged_model_get_item_type;
+  iface->get_n_items = drd_paged_model_get_n_items;
+  iface->get_item = drd_paged_model_get_item;
+}
+
+guint
+drd_paged_model_find (DrdPagedModel *self, gint64 id)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  Slot *slot;
+
+  if (priv->diff == DRD_PAGED_DIFF_SORTED)
+    {
+      guint lo = 0, hi = priv->ids->len;
+
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+          gint64 v = g_array_index (priv->ids, gint64, mid);
+
+          if (v == id)
+            return mid;
+          if (v < id)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      return G_MAXUINT;
+    }
+  slot = g_hash_table_lookup (priv->by_id, &id);
+  if (slot != NULL && slot->pos < priv->ids->len
+      && g_array_index (priv->ids, gint64, slot->pos) == id)
+    return slot->pos;
+  return G_MAXUINT;
+}
+
+/* Fills the slot showing the row's id; TRUE when something visible changed. */
+static gboolean
+apply_row (DrdPagedModel *self, gconstpointer row, Slot **out_slot)
+{
+  DrdPagedModelClass *klass = DRD_PAGED_MODEL_GET_CLASS (self);
+  DrdPagedModelPrivate *priv = PRIV (self);
+  gint64 id = klass->row_id (row);
+  Slot *slot = g_hash_table_lookup (priv->by_id, &id);
+  gboolean changed;
+
+  *out_slot = NULL;
+  if (slot == NULL || slot->pos >= priv->ids->len
+      || g_array_index (priv->ids, gint64, slot->pos) != id)
+    return FALSE;
+  *out_slot = slot;
+  changed = klass->update_item (self, slot->item, row) || !slot->loaded;
+  slot->loaded = TRUE;
+  return changed;
+}
+
+void
+drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows)
+{
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    {
+      Slot *slot;
+
+      if (apply_row (self, g_ptr_array_index (rows, i), &slot))
+        g_list_model_items_changed (G_LIST_MODEL (self), slot->pos, 1, 1);
+    }
+}
+
+static void
+on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Request *req = user_data;
+  DrdPagedModel *self = req->self;
+  DrdPagedModelPrivate *priv = PRIV (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  priv->n_in_flight--;
+  rows = DRD_PAGED_MODEL_GET_CLASS (self)->fetch_rows_finish (self, result, &error);
+  if (!req->refresh
+      && GPOINTER_TO_UINT (g_hash_table_lookup (priv->pending, GUINT_TO_POINTER (req->page)))
+         == req->version + 1)
+    g_hash_table_remove (priv->pending, GUINT_TO_POINTER (req->page));
+
+  if (rows == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("paged model: fetching rows failed: %s", error->message);
+      goto out;
+    }
+
+  if (!req->refresh && req->version == priv->version)
+    {
+      /* The page is where it was: one change for the whole page. */
+      guint start = req->page * DRD_PAGED_MODEL_PAGE_SIZE;
+      gboolean any = FALSE;
+
+      for (guint i = 0; i < rows->len; i++)
+        {
+          guint pos = start + i;
+          Slot *slot;
+
+          /* Rows not asked for yet (e.g. not exposed yet) get their slot
+           * now, so the page is never fetched twice. */
+          if (pos < priv->ids->len
+              && g_hash_table_lookup (priv->slots, GUINT_TO_POINTER (pos)) == NULL
+              && DRD_PAGED_MODEL_GET_CLASS (self)->row_id (g_ptr_array_index (rows, i))
+                 == g_array_index (priv->ids, gint64, pos))
+            {
+              slot = g_new0 (Slot, 1);
+              slot->pos = pos;
+              slot->id = g_array_index (priv->ids, gint64, pos);
+              slot->item = DRD_PAGED_MODEL_GET_CLASS (self)->create_item (self, slot->id);
+              g_hash_table_insert (priv->slots, GUINT_TO_POINTER (pos), slot);
+              by_id_add (priv, slot);
+            }
+          any |= apply_row (self, g_ptr_array_index (rows, i), &slot);
+        }
+      evict (self);
+      if (any && start < priv->exposed)
+        g_list_model_items_changed (G_LIST_MODEL (self), start,
+                                    MIN (rows->len, priv->exposed - start),
+                                    MIN (rows->len, priv->exposed - start));
+    }
+  else
+    drd_paged_model_apply_rows (self, rows);
+
+out:
+  g_object_unref (req->self);
+  g_free (req);
+}
+
+void
+drd_paged_model_refresh_items (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GHashTableIter iter;
+  Slot *slot;
+
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (slot->loaded && slot->item->ref_count > 1)
+      g_array_append_val (ids, slot->id);
+  for (guint i = 0; i < ids->len; i += 256)
+    fetch (self, &g_array_index (ids, gint64, i), MIN (256, ids->len - i), 0, TRUE);
+}
+
+/* Slots in [from, from + removed) go away, those after move by added - removed. */
+static void
+move_slots (DrdPagedModel *self, guint from, guint removed, guint added)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  g_autoptr(GPtrArray) moved = g_ptr_array_new ();
+  GHashTableIter iter;
+  Slot *slot;
+
+  if (removed == 0 && added == 0)
+    return;
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    {
+      if (slot->pos < from)
+        continue;
+      g_hash_table_iter_steal (&iter);
+      if (slot->pos < from + removed)
+        {
+          by_id_remove (priv, slot);
+          slot_free (slot);
+          continue;
+        }
+      slot->pos = slot->pos - removed + added;
+      g_ptr_array_add (moved, slot);
+    }
+  for (guint i = 0; i < moved->len; i++)
+    {
+      slot = g_ptr_array_index (moved, i);
+      g_hash_table_insert (priv->slots, GUINT_TO_POINTER (slot->pos), slot);
+    }
+}
+
+/* Sorted diff applied run by run, so that during each items_changed the
+ * model already looks like the list after that change. Returns FALSE
+ * (nothing done) when there are too many runs for that to be cheap. */
+static gboolean
+apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  GArray *old = priv->ids;
+  g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (guint) * 4);
+  guint i = 0, j = 0, pos = 0;
+
+  while (i < old->len || j < new_ids->len)
+    {
+      guint r = 0, a = 0, j0, p;
+
+      while (i < old->len && j < new_ids->len
+             && g_array_index (old, gint64, i) == g_array_index (new_ids, gint64, j))
+        {
+          i++; j++; pos++;
+        }
+      p = pos;
+      j0 = j;
+      while ((i < old->len || j < new_ids->len)
+             && !(i < old->len && j < new_ids->len
+                  && g_array_index (old, gint64, i) == g_array_index (new_ids, gint64, j)))
+        {
+          if (j >= new_ids->len
+              || (i < old->len
+                  && g_array_index (old, gint64, i) < g_array_index (new_ids, gint64, j)))
+            {
+              i++; r++;
+            }
+          else
+            {
+              j++; a++;
+            }
+        }
+      if (r > 0 || a > 0)
+        {
+          guint run[4] = { p, r, a, j0 };
+
+          g_array_append_vals (runs, run, 1);
+          pos += a;
+          if (runs->len > 64)
+            return FALSE;
+        }
+    }
+
+  priv->version++;
+  g_hash_table_remove_all (priv->pending);
+  for (guint k = 0; k < runs->len; k++)
+    {
+      guint *run = &g_array_index (runs, guint, k * 4);
+
+      if (run[1] > 0)
+        g_array_remove_range (priv->ids, run[0], run[1]);
+      if (run[2] > 0)
+        g_array_insert_vals (priv->ids, run[0], &g_array_index (new_ids, gint64, run[3]), run[2]);
+      move_slots (self, run[0], run[1], run[2]);
+      priv->exposed = priv->ids->len;
+      g_list_model_items_changed (G_LIST_MODEL (self), run[0], run[1], run[2]);
+    }
+  g_array_unref (new_ids);
+  return TRUE;
+}
+
+static void
+fetch_held_pages (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  GHashTableIter iter;
+  Slot *slot;
+
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (!slot->loaded && slot->item->ref_count > 1)
+      fetch_page (self, slot->pos / DRD_PAGED_MODEL_PAGE_SIZE);
+}
+
+void
+drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old_n = priv->ids->len;
+  guint prefix = 0, suffix = 0;
+
+  g_return_if_fail (DRD_IS_PAGED_MODEL (self));
+  g_return_if_fail (ids != NULL);
+
+  if (!keep_items)
+    {
+      GHashTableIter iter;
+      Slot *slot;
+
+      /* A new query: slots stay where they are and show the new ids. */
+      g_cancellable_cancel (priv->cancellable);
+      g_clear_object (&priv->cancellable);
+      priv->cancellable = g_cancellable_new ();
+      g_hash_table_remove_all (priv->pending);
+      g_array_unref (priv->ids);
+      priv->ids = ids;
+      priv->version++;
+      g_hash_table_iter_init (&iter, priv->slots);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+        {
+          if (slot->pos >= ids->len)
+            {
+              by_id_remove (priv, slot);
+              g_hash_table_iter_remove (&iter);
+            }
+          else
+            {
+              /* same id: its content may be stale for this query's
+               * columns, so it reloads too */
+              gint64 id = g_array_index (ids, gint64, slot->pos);
+
+              retarget (self, slot, id);
+              slot->loaded = FALSE;
+            }
+        }
+      old_n = priv->exposed;
+      g_clear_handle_id (&priv->grow_id, g_source_remove);
+      if (priv->gradual && old_n < GROW_LIMIT && ids->len > old_n + GROW_STEP)
+        {
+          priv->exposed = old_n + GROW_STEP;
+          priv->grow_id = g_timeout_add (20, grow, self);
+        }
+      else
+        priv->exposed = ids->len;
+      if (priv->exposed < old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), priv->exposed, old_n - priv->exposed, 0);
+      else if (priv->exposed > old_n)
+        g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, priv->exposed - old_n);
+      fetch_held_pages (self);
+      return;
+    }
+
+  flush_growth (self);
+  old_n = priv->ids->len;
+  if (priv->diff == DRD_PAGED_DIFF_SORTED && apply_sorted_diff (self, ids))
+    {
+      priv->exposed = priv->ids->len;
+      return;
+    }
+
+  while (prefix < old_n && prefix < ids->len
+         && g_array_index (priv->ids, gint64, prefix) == g_array_index (ids, gint64, prefix))
+    prefix++;
+  while (suffix < old_n - prefix && suffix < ids->len - prefix
+         && g_array_index (priv->ids, gint64, old_n - 1 - suffix)
+            == g_array_index (ids, gint64, ids->len - 1 - suffix))
+    suffix++;
+
+  g_array_unref (priv->ids);
+  priv->ids = ids;
+  priv->exposed = ids->len;
+  priv->version++;
+  g_hash_table_remove_all (priv->pending);
+  if (old_n - prefix - suffix == 0 && ids->len - prefix - suffix == 0)
+    return;
+  move_slots (self, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
+  g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_n - prefix - suffix,
+                              ids->len - prefix - suffix);
+}
+
+const GArray *
+drd_paged_model_get_ids (DrdPagedModel *self)
+{
+  return PRIV (self)->ids;
+}
+
+void
+drd_paged_model_set_diff (DrdPagedModel *self, DrdPagedDiff diff)
+{
+  PRIV (self)->diff = diff;
+}
+
+void
+drd_paged_model_clear (DrdPagedModel *self)
+{
+  drd_paged_model_set_ids (self, g_array_new (FALSE, FALSE, sizeof (gint64)), FALSE);
+}
+
+guint
+drd_paged_model_get_n_cached (DrdPagedModel *self)
+{
+  return g_hash_table_size (PRIV (self)->slots);
+}
+
+guint
+drd_paged_model_get_n_pending (DrdPagedModel *self)
+{
+  return PRIV (self)->n_in_flight;
+}
+
+guint
+drd_paged_model_get_n_fetches (DrdPagedModel *self)
+{
+  return PRIV (self)->n_fetches;
+}
+
+void
+drd_paged_model_set_gradual (DrdPagedModel *self, gboolean gradual)
+{
+  PRIV (self)->gradual = gradual;
+}
+
+guint
+drd_paged_model_get_n_rows (DrdPagedModel *self)
+{
+  return PRIV (self)->ids->len;
+}
+
+void
+drd_paged_model_set_cache_limit (DrdPagedModel *self, guint limit)
+{
+  PRIV (self)->cache_limit = limit;
+}
+
+static void
+drd_paged_model_dispose (GObject *object)
+{
+  DrdPagedModelPrivate *priv = PRIV (DRD_PAGED_MODEL (object));
+
+  if (priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
+  g_clear_object (&priv->cancellable);
+  g_clear_handle_id (&priv->grow_id, g_source_remove);
+  g_hash_table_remove_all (priv->by_id);
+  g_hash_table_remove_all (priv->slots);
+  G_OBJECT_CLASS (drd_paged_model_parent_class)->dispose (object);
+}
+
+static void
+drd_paged_model_finalize (GObject *object)
+{
+  DrdPagedModelPrivate *priv = PRIV (DRD_PAGED_MODEL (object));
+
+  g_array_unref (priv->ids);
+  g_hash_table_unref (priv->by_id);
+  g_hash_table_unref (priv->slots);
+  g_hash_table_unref (priv->pending);
+  G_OBJECT_CLASS (drd_paged_model_parent_class)->finalize (object);
+}
+
+static void
+drd_paged_model_class_init (DrdPagedModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = drd_paged_model_dispose;
+  object_class->finalize = drd_paged_model_finalize;
+  klass->item_type = G_TYPE_OBJECT;
+}
+
+static void
+drd_paged_model_init (DrdPagedModel *self)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+
+  priv->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  priv->slots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) slot_free);
+  priv->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  priv->pending = g_hash_table_new (NULL, NULL);
+  priv->cancellable = g_cancellable_new ();
+  priv->cache_limit = 8 * DRD_PAGED_MODEL_PAGE_SIZE;
+}
