@@ -223,8 +223,31 @@ try:
     except Exception:
         pass   # GTK 4.8 does not implement it; the dialog focuses the name itself
     time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+a"], check=True)
-    subprocess.run(["xdotool", "type", "--delay", "20", EVENT_NAME], check=True)
+
+    def entry_text():
+        # The typed text, read back through AT-SPI (GtkEntry or its GtkText child).
+        for node in [name_entry] + [n for n in walk(name_entry)]:
+            try:
+                t = node.queryText()
+                return t.getText(0, t.characterCount)
+            except Exception:
+                continue
+        return None
+
+    # On a loaded machine keystrokes can still be queued when we move on:
+    # wait until the field really holds the name, and type again if it lost keys.
+    typed = None
+    for attempt in range(3):
+        # There is no window manager under Xvfb: give the dialog the X input
+        # focus ourselves, or the keys may go to the main window.
+        subprocess.run(["xdotool", "search", "--sync", "--limit", "1", "--name", "^Start Event$",
+                        "windowfocus", "--sync"], check=False, timeout=15)
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+a"], check=True)
+        subprocess.run(["xdotool", "type", "--delay", "20", EVENT_NAME], check=True)
+        typed = wait_for(lambda: entry_text() == EVENT_NAME, 5)
+        if typed:
+            break
+        print("# name field holds %r after typing; trying again" % entry_text(), flush=True)
     time.sleep(0.5)
     summary = find(dialog, description="Customers who will be asked")
     asked = wait_for(lambda: str(N_CUSTOMERS) in summary.name and summary.name, 10)
