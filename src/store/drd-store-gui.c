@@ -198,6 +198,7 @@ typedef struct {
   DrdGridQuery *query;
   GCancellable *cancellable;
   GArray       *ids;
+  guint         limit;     /* 0: all */
 } GridIdsOp;
 
 static void
@@ -244,10 +245,19 @@ grid_ids_run (sqlite3 *db, gpointer data, GError **error)
   op->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 1024);
   if (op->cancellable != NULL)
     sqlite3_progress_handler (db, 4000, progress_cancel, op->cancellable);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  /* With a limit the scan simply stops early: every grid order but the
+   * resource one walks an index, so the first rows come without a sort. */
+  while ((op->limit == 0 || op->ids->len < op->limit)
+         && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
       g_array_append_val (op->ids, id);
+    }
+  if (op->limit > 0 && op->ids->len >= op->limit)
+    {
+      /* A statement left mid-scan would hold its read snapshot open. */
+      sqlite3_reset (stmt);
+      rc = SQLITE_DONE;
     }
   if (rc != SQLITE_DONE)
     ok = step_error (error, db, rc, op->cancellable, "select grid ids");
@@ -276,10 +286,19 @@ drd_store_gui_grid_ids_async (DrdStore *store, const DrdGridQuery *query,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
+  drd_store_gui_grid_ids_limit_async (store, query, 0, cancellable, callback, user_data);
+}
+
+void
+drd_store_gui_grid_ids_limit_async (DrdStore *store, const DrdGridQuery *query, guint limit,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
   GTask *task = g_task_new (store, cancellable, callback, user_data);
   GridIdsOp *op = g_new0 (GridIdsOp, 1);
 
   g_task_set_source_tag (task, drd_store_gui_grid_ids_async);
+  op->limit = limit;
   op->query = drd_grid_query_copy (query);
   op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, op, grid_ids_op_free);

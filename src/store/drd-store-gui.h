@@ -62,6 +62,12 @@ GArray    *drd_store_gui_grid_ids (DrdStore *store, const DrdGridQuery *query,
 void       drd_store_gui_grid_ids_async (DrdStore *store, const DrdGridQuery *query,
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
+/* The first @limit ids only (all of them when @limit is 0); finish with
+ * drd_store_gui_grid_ids_finish(). A result shorter than @limit is all. */
+void       drd_store_gui_grid_ids_limit_async (DrdStore *store, const DrdGridQuery *query,
+                                               guint limit, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
 GArray    *drd_store_gui_grid_ids_finish (DrdStore *store, GAsyncResult *result, GError **error);
 
 /* Rows for @ids (GPtrArray of DrdGridRow*, same order and length). */
