@@ -63,6 +63,7 @@ on_loop_tick (gpointer data)
  * busy the machine is; the wall-clock gaps above also include time spent
  * waiting for a CPU. */
 static gint64 iter_cpu_start_ns, max_iter_cpu_ns;
+static gint64 iter_wall_start_us, max_iter_wall_start_us, max_iter_wall_end_us;
 static double main_cpu_start_ms;
 static GPollFunc default_poll;
 
@@ -82,9 +83,14 @@ measuring_poll (GPollFD *fds, guint nfds, gint timeout)
   gint ret;
 
   if (measuring_gaps && iter_cpu_start_ns != 0 && now - iter_cpu_start_ns > max_iter_cpu_ns)
-    max_iter_cpu_ns = now - iter_cpu_start_ns;
+    {
+      max_iter_cpu_ns = now - iter_cpu_start_ns;
+      max_iter_wall_start_us = iter_wall_start_us;
+      max_iter_wall_end_us = g_get_monotonic_time ();
+    }
   ret = default_poll (fds, nfds, timeout);
   iter_cpu_start_ns = thread_cpu_ns ();
+  iter_wall_start_us = g_get_monotonic_time ();
   return ret;
 }
 
@@ -454,6 +460,9 @@ main (int argc, char **argv)
                    drd_window_get_responses_view (window)))),
                  round == 0 ? "cold" : "warm", max_iter_cpu_ns / 1e6,
                  thread_cpu_ns () / 1e6 - main_cpu_start_ms, runqueue_wait_ms () - wait0);
+      if (g_getenv ("DRD_BENCH_VERBOSE") != NULL)
+        g_print ("BENCH longest iteration from %.6f to %.6f\n", max_iter_wall_start_us / 1e6,
+                 max_iter_wall_end_us / 1e6);
       if (round == 1)
         sr.id = r.id;
       else if (r.id > 0)
