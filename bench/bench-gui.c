@@ -181,6 +181,12 @@ measure_grid (DrdCustomerModel *model, void (*action) (gpointer), gpointer arg)
   return (last_frame_us - t0) / 1000.0;
 }
 
+static gboolean
+model_complete (gpointer data)
+{
+  return drd_customer_model_get_complete (data);
+}
+
 static GtkEditable *search_entry;
 
 static void
@@ -373,10 +379,15 @@ main (int argc, char **argv)
   for (int r = 0; r < runs; r++)
     for (int i = 0; queries[i] != NULL; i++)
       {
+        gint64 t0 = g_get_monotonic_time ();
         double ms = measure_grid (model, type_text, (gpointer) queries[i]);
+        guint shown = g_list_model_get_n_items (G_LIST_MODEL (model));
 
-        g_print ("BENCH search \"%s\" rows=%u ms=%.1f\n", queries[i],
-                 g_list_model_get_n_items (G_LIST_MODEL (model)), ms);
+        /* The rest of a long result follows in the background. */
+        wait_until (model_complete, model, 30000);
+        g_print ("BENCH search \"%s\" rows=%u ms=%.1f (all %u rows in after %.0f ms)\n",
+                 queries[i], shown, ms, g_list_model_get_n_items (G_LIST_MODEL (model)),
+                 (g_get_monotonic_time () - t0) / 1000.0);
         if (ms >= 0)
           g_array_append_val (search, ms);
       }
@@ -394,6 +405,8 @@ main (int argc, char **argv)
           g_autoptr(GtkColumnViewColumn) col = g_list_model_get_item (columns, cols[i]);
           SortArg a = { drd_customers_view_get_column_view (cv), col, orders[i] };
           double ms = measure_grid (model, sort_by, &a);
+
+          wait_until (model_complete, model, 30000);
 
           g_print ("BENCH sort column=%u order=%d ms=%.1f (cells made so far %u, bound %u)\n",
                    cols[i], orders[i], ms, drd_cell_factory_n_setup, drd_cell_factory_n_bind);
