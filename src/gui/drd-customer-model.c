@@ -117,7 +117,9 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (ids != NULL)
         {
-          gboolean more = req->limit > 0 && ids->len >= req->limit;
+          /* Exactly the limit: there may be more. Above it: the store
+           * gave every id at once. */
+          gboolean more = req->limit > 0 && ids->len == req->limit;
 
           drd_paged_model_set_ids (DRD_PAGED_MODEL (self), ids, req->keep);
           ids = NULL;

@@ -151,6 +151,29 @@ search_mode (const char *search)
   return g_utf8_strlen (search, -1) >= 3 ? SEARCH_FTS : SEARCH_PREFIX;
 }
 
+/* A search sorted by id: with ORDER BY c.id SQLite either sorts every
+ * match or walks the whole table in rowid order testing names (1.4 s for
+ * "김민" in 1,000,000 customers). Without it the search's own index range
+ * is scanned and the ids are sorted here (a 164,000-id sort is ~10 ms). */
+static gboolean
+sort_ids_in_c (const DrdGridQuery *q)
+{
+  return q->sort == DRD_GRID_SORT_ID && search_mode (q->search) != SEARCH_NONE;
+}
+
+static int
+cmp_id_asc (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static int
+cmp_id_desc (gconstpointer a, gconstpointer b)
+{
+  return cmp_id_asc (b, a);
+}
+
 /* The statement text is assembled from fixed fragments only; every value
  * the user typed is bound. */
 static char *
@@ -202,9 +225,10 @@ grid_sql (const DrdGridQuery *q)
       g_string_append_printf (sql, "%sc.last_answer = ?4", sep);
       sep = " AND ";
     }
-  g_string_append_printf (sql, " ORDER BY %s",
-                          (q->descending ? order_desc : order_asc)[CLAMP (q->sort, 0,
-                                                                          DRD_GRID_N_SORTS - 1)]);
+  if (!sort_ids_in_c (q))
+    g_string_append_printf (sql, " ORDER BY %s",
+                            (q->descending ? order_desc : order_asc)[CLAMP (q->sort, 0,
+                                                                            DRD_GRID_N_SORTS - 1)]);
   return g_string_free (sql, FALSE);
 }
 
@@ -277,13 +301,17 @@ grid_ids_run (sqlite3 *db, gpointer data, GError **error)
     sqlite3_progress_handler (db, 4000, progress_cancel, op->cancellable);
   /* With a limit the scan simply stops early: every grid order but the
    * resource one walks an index, so the first rows come without a sort. */
-  while ((op->limit == 0 || op->ids->len < op->limit)
+  /* Ids sorted here need every match first: no early stop then (the
+   * caller sees more than its limit, so it knows it has all). */
+  while ((op->limit == 0 || op->ids->len < op->limit || sort_ids_in_c (op->query))
          && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
       g_array_append_val (op->ids, id);
     }
-  if (op->limit > 0 && op->ids->len >= op->limit)
+  if (rc == SQLITE_DONE && sort_ids_in_c (op->query))
+    g_array_sort (op->ids, op->query->descending ? cmp_id_desc : cmp_id_asc);
+  if (op->limit > 0 && op->ids->len >= op->limit && !sort_ids_in_c (op->query))
     {
       /* A statement left mid-scan would hold its read snapshot open. */
       sqlite3_reset (stmt);

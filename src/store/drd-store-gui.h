@@ -63,7 +63,9 @@ void       drd_store_gui_grid_ids_async (DrdStore *store, const DrdGridQuery *qu
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
 /* The first @limit ids only (all of them when @limit is 0); finish with
- * drd_store_gui_grid_ids_finish(). A result shorter than @limit is all. */
+ * drd_store_gui_grid_ids_finish(). A result shorter than @limit is all;
+ * so is one longer than @limit (a search sorted by id is collected whole
+ * and sorted in C). */
 void       drd_store_gui_grid_ids_limit_async (DrdStore *store, const DrdGridQuery *query,
                                                guint limit, GCancellable *cancellable,
                                                GAsyncReadyCallback callback,
