@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sqlite3.h>
 
 #include "core/drd-time.h"
 #include "gui/drd-application.h"
@@ -358,6 +359,7 @@ main (int argc, char **argv)
     wait_until (grid_updated, &w, 60000);
   }
   g_print ("BENCH rows %u\n", g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_print ("BENCH rss after first load: peak %.1f MB\n", peak_rss_mb ());
   spin (1000);
 
   default_poll = g_main_context_get_poll_func (NULL);
@@ -392,6 +394,7 @@ main (int argc, char **argv)
           g_array_append_val (search, ms);
       }
   measure_grid (model, type_text, (gpointer) "");
+  g_print ("BENCH rss after searches: peak %.1f MB\n", peak_rss_mb ());
 
   /* Sort by name (ascending, descending), points, registered. */
   columns = gtk_column_view_get_columns (drd_customers_view_get_column_view (cv));
@@ -415,6 +418,7 @@ main (int argc, char **argv)
         }
     }
 
+  g_print ("BENCH rss after sorts: peak %.1f MB\n", peak_rss_mb ());
   /* Start an event for ~100,000 customers (the resource closest to that)
    * and watch the frame clock while the window shows it. */
   resources = drd_store_list_resources (store, &error);
@@ -455,10 +459,14 @@ main (int argc, char **argv)
       g_print ("BENCH starting event\n");
       drd_store_start_event_async (store, e, "bench", now, NULL, on_started, &r);
       wait_until (start_done, &r, 120000);
+      g_print ("BENCH rss event committed: peak %.1f MB (SQLite heap now %.1f MB, high water %.1f MB)\n",
+               peak_rss_mb (), sqlite3_memory_used () / 1048576.0,
+               sqlite3_memory_highwater (FALSE) / 1048576.0);
       if (g_getenv ("DRD_BENCH_VERBOSE") != NULL)
         g_print ("BENCH event committed at %.3f\n", g_get_monotonic_time () / 1e6);
       drd_window_select_event (window, r.id);
       spin (3000);
+      g_print ("BENCH rss event shown: peak %.1f MB\n", peak_rss_mb ());
       measuring_gaps = FALSE;
       if (r.error != NULL)
         g_print ("BENCH stall event start failed: %s\n", r.error->message);
