@@ -110,6 +110,7 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
   DrdCustomerModel *self = req->self;
   g_autoptr(GError) error = NULL;
   GArray *ids = drd_store_gui_grid_ids_finish (DRD_STORE (source), result, &error);
+  gboolean failed = ids == NULL;
 
   if (req->keep)
     self->refreshing = FALSE;
@@ -137,7 +138,8 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_signal_emit (self, signals[FAILED], 0, error);
-      if (!req->keep)
+      /* Busy (the view's spinner) until every id is in. */
+      if (req->rest || (!req->keep && (self->complete || failed)))
         set_busy (self, FALSE);
     }
   if (ids != NULL)

@@ -465,8 +465,10 @@ check_progressive (Fixture *f, const char *search, DrdGridSort sort, gboolean de
   ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
   g_assert_cmpuint (ids->len, ==, chunk);
   g_assert_false (drd_customer_model_get_complete (f->model));
+  g_assert_true (drd_customer_model_get_busy (f->model));   /* the spinner still turns */
   g_assert_cmpmem (ids->data, chunk * sizeof (gint64), all->data, chunk * sizeof (gint64));
   g_assert_true (drd_test_wait (model_complete, f, 10000));
+  g_assert_false (drd_customer_model_get_busy (f->model));
   /* Then every match, in the same order as the one-shot query ... */
   ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
   g_assert_cmpuint (ids->len, ==, all->len);
@@ -500,6 +502,17 @@ test_progressive_ids (Fixture *f, gconstpointer data)
   check_progressive (f, NULL, DRD_GRID_SORT_NAME, FALSE, 100);
   check_progressive (f, "Ki", DRD_GRID_SORT_NAME, TRUE, 100);
   check_progressive (f, NULL, DRD_GRID_SORT_ID, TRUE, 100);
+  /* A search sorted by id comes whole (sorted in C), whatever the chunk. */
+  run_query (f, "Ki", 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, TRUE);
+  g_assert_true (drd_customer_model_get_complete (f->model));
+  g_assert_false (drd_customer_model_get_busy (f->model));
+  {
+    const GArray *ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
+
+    g_assert_cmpuint (ids->len, ==, N_CUSTOMERS / 7);
+    for (guint i = 1; i < ids->len; i++)
+      g_assert_cmpint (g_array_index (ids, gint64, i - 1), >, g_array_index (ids, gint64, i));
+  }
   /* A result shorter than the chunk is complete at once. */
   run_query (f, "store 0001", 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE);
   g_assert_true (drd_customer_model_get_complete (f->model));
