@@ -18,6 +18,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sqlite3.h>
 
 #include "core/drd-time.h"
 #include "gui/drd-application.h"
@@ -54,6 +56,56 @@ on_loop_tick (gpointer data)
     max_loop_gap_us = now - last_loop_us;
   last_loop_us = now;
   return G_SOURCE_CONTINUE;
+}
+
+/* CPU time the main thread spends between two polls (one main-loop
+ * iteration: every handler dispatched in it plus the frame if any). Its
+ * maximum is the longest stall our own code causes, independent of how
+ * busy the machine is; the wall-clock gaps above also include time spent
+ * waiting for a CPU. */
+static gint64 iter_cpu_start_ns, max_iter_cpu_ns;
+static gint64 iter_wall_start_us, max_iter_wall_start_us, max_iter_wall_end_us;
+static double main_cpu_start_ms;
+static GPollFunc default_poll;
+
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static gint
+measuring_poll (GPollFD *fds, guint nfds, gint timeout)
+{
+  gint64 now = thread_cpu_ns ();
+  gint ret;
+
+  if (measuring_gaps && iter_cpu_start_ns != 0 && now - iter_cpu_start_ns > max_iter_cpu_ns)
+    {
+      max_iter_cpu_ns = now - iter_cpu_start_ns;
+      max_iter_wall_start_us = iter_wall_start_us;
+      max_iter_wall_end_us = g_get_monotonic_time ();
+    }
+  ret = default_poll (fds, nfds, timeout);
+  iter_cpu_start_ns = thread_cpu_ns ();
+  iter_wall_start_us = g_get_monotonic_time ();
+  return ret;
+}
+
+/* Milliseconds this thread waited for a CPU while runnable (schedstat). */
+static double
+runqueue_wait_ms (void)
+{
+  g_autofree char *text = NULL;
+  guint64 run = 0, wait = 0;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
+      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
+    return -1;
+  return wait / 1e6;
 }
 
 static gboolean
@@ -128,6 +180,12 @@ measure_grid (DrdCustomerModel *model, void (*action) (gpointer), gpointer arg)
   if (!wait_until (grid_updated, &w, 30000))
     return -1;
   return (last_frame_us - t0) / 1000.0;
+}
+
+static gboolean
+model_complete (gpointer data)
+{
+  return drd_customer_model_get_complete (data);
 }
 
 static GtkEditable *search_entry;
@@ -301,16 +359,21 @@ main (int argc, char **argv)
     wait_until (grid_updated, &w, 60000);
   }
   g_print ("BENCH rows %u\n", g_list_model_get_n_items (G_LIST_MODEL (model)));
+  g_print ("BENCH rss after first load: peak %.1f MB\n", peak_rss_mb ());
   spin (1000);
+
+  default_poll = g_main_context_get_poll_func (NULL);
+  g_main_context_set_poll_func (NULL, measuring_poll);
 
   /* Idle noise floor of the frame clock. */
   max_gap_us = 0;
   max_loop_gap_us = 0;
+  max_iter_cpu_ns = 0;
   measuring_gaps = TRUE;
   spin (2000);
   measuring_gaps = FALSE;
-  g_print ("BENCH idle-stall-ms %.1f (main loop %.1f)\n", max_gap_us / 1000.0,
-           max_loop_gap_us / 1000.0);
+  g_print ("BENCH idle-stall-ms %.1f (main loop %.1f; longest iteration CPU %.1f ms)\n",
+           max_gap_us / 1000.0, max_loop_gap_us / 1000.0, max_iter_cpu_ns / 1e6);
 
   /* Search: type, then clear, per query. */
   if (g_getenv ("DRD_BENCH_ONLY_STALL") != NULL)
@@ -318,14 +381,20 @@ main (int argc, char **argv)
   for (int r = 0; r < runs; r++)
     for (int i = 0; queries[i] != NULL; i++)
       {
+        gint64 t0 = g_get_monotonic_time ();
         double ms = measure_grid (model, type_text, (gpointer) queries[i]);
+        guint shown = g_list_model_get_n_items (G_LIST_MODEL (model));
 
-        g_print ("BENCH search \"%s\" rows=%u ms=%.1f\n", queries[i],
-                 g_list_model_get_n_items (G_LIST_MODEL (model)), ms);
+        /* The rest of a long result follows in the background. */
+        wait_until (model_complete, model, 30000);
+        g_print ("BENCH search \"%s\" rows=%u ms=%.1f (all %u rows in after %.0f ms)\n",
+                 queries[i], shown, ms, g_list_model_get_n_items (G_LIST_MODEL (model)),
+                 (g_get_monotonic_time () - t0) / 1000.0);
         if (ms >= 0)
           g_array_append_val (search, ms);
       }
   measure_grid (model, type_text, (gpointer) "");
+  g_print ("BENCH rss after searches: peak %.1f MB\n", peak_rss_mb ());
 
   /* Sort by name (ascending, descending), points, registered. */
   columns = gtk_column_view_get_columns (drd_customers_view_get_column_view (cv));
@@ -340,6 +409,8 @@ main (int argc, char **argv)
           SortArg a = { drd_customers_view_get_column_view (cv), col, orders[i] };
           double ms = measure_grid (model, sort_by, &a);
 
+          wait_until (model_complete, model, 30000);
+
           g_print ("BENCH sort column=%u order=%d ms=%.1f (cells made so far %u, bound %u)\n",
                    cols[i], orders[i], ms, drd_cell_factory_n_setup, drd_cell_factory_n_bind);
           if (cols[i] == 1 && ms >= 0)
@@ -347,6 +418,7 @@ main (int argc, char **argv)
         }
     }
 
+  g_print ("BENCH rss after sorts: peak %.1f MB\n", peak_rss_mb ());
   /* Start an event for ~100,000 customers (the resource closest to that)
    * and watch the frame clock while the window shows it. */
   resources = drd_store_list_resources (store, &error);
@@ -373,30 +445,45 @@ main (int argc, char **argv)
     {
       g_autoptr(DrdEvent) e = drd_event_copy (ev);
       StartResult r = { 0 };
+      double wait0;
 
       e->start_at = ev->start_at + round * 2 * 3600;
       e->end_at = e->start_at + 3600;
       max_gap_us = 0;
       max_loop_gap_us = 0;
+      max_iter_cpu_ns = 0;
       last_frame_us = 0;
+      main_cpu_start_ms = thread_cpu_ns () / 1e6;
+      wait0 = runqueue_wait_ms ();
       measuring_gaps = TRUE;
       g_print ("BENCH starting event\n");
       drd_store_start_event_async (store, e, "bench", now, NULL, on_started, &r);
       wait_until (start_done, &r, 120000);
+      g_print ("BENCH rss event committed: peak %.1f MB (SQLite heap now %.1f MB, high water %.1f MB)\n",
+               peak_rss_mb (), sqlite3_memory_used () / 1048576.0,
+               sqlite3_memory_highwater (FALSE) / 1048576.0);
       if (g_getenv ("DRD_BENCH_VERBOSE") != NULL)
         g_print ("BENCH event committed at %.3f\n", g_get_monotonic_time () / 1e6);
       drd_window_select_event (window, r.id);
       spin (3000);
+      g_print ("BENCH rss event shown: peak %.1f MB\n", peak_rss_mb ());
       measuring_gaps = FALSE;
       if (r.error != NULL)
         g_print ("BENCH stall event start failed: %s\n", r.error->message);
       else
         g_print ("BENCH %s-stall-ms %.1f (main loop %.1f; event of %lld customers; "
-                 "responses rows %u)\n",
+                 "responses rows %u)\n"
+                 "BENCH %s-iteration-cpu-ms %.1f (longest main-loop iteration, CPU time; "
+                 "main thread CPU %.0f ms in all, %.0f ms waiting for a CPU)\n",
                  round == 0 ? "cold" : "warm", max_gap_us / 1000.0, max_loop_gap_us / 1000.0,
                  (long long) r.n,
                  drd_paged_model_get_n_rows (DRD_PAGED_MODEL (drd_responses_view_get_model (
-                   drd_window_get_responses_view (window)))));
+                   drd_window_get_responses_view (window)))),
+                 round == 0 ? "cold" : "warm", max_iter_cpu_ns / 1e6,
+                 thread_cpu_ns () / 1e6 - main_cpu_start_ms, runqueue_wait_ms () - wait0);
+      if (g_getenv ("DRD_BENCH_VERBOSE") != NULL)
+        g_print ("BENCH longest iteration from %.6f to %.6f\n", max_iter_wall_start_us / 1e6,
+                 max_iter_wall_end_us / 1e6);
       if (round == 1)
         sr.id = r.id;
       else if (r.id > 0)

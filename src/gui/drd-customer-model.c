@@ -18,7 +18,15 @@ struct _DrdCustomerModel
   gboolean       refreshing;
   gboolean       refresh_again;
   DrdGridStamp   stamp;
+  guint          first_chunk;   /* ids fetched first; 0: all at once */
+  gboolean       complete;      /* every id of the query is in */
 };
+
+/* A new query shows its first rows from a short scan, then the full id
+ * list follows from a second scan on a reader thread and is appended
+ * (one items_changed). A one-letter search or a sort of a million rows
+ * thus shows in the time of a few thousand rows. */
+#define FIRST_CHUNK 2048
 
 enum {
   PROP_0,
@@ -89,7 +97,11 @@ typedef struct {
   DrdCustomerModel *self;
   guint             generation;
   gboolean          keep;
+  guint             limit;      /* a first chunk: more may follow */
+  gboolean          rest;       /* the full list after a first chunk */
 } IdsRequest;
+
+static void run_rest (DrdCustomerModel *self);
 
 static void
 on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -98,6 +110,7 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
   DrdCustomerModel *self = req->self;
   g_autoptr(GError) error = NULL;
   GArray *ids = drd_store_gui_grid_ids_finish (DRD_STORE (source), result, &error);
+  gboolean failed = ids == NULL;
 
   if (req->keep)
     self->refreshing = FALSE;
@@ -105,16 +118,28 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (ids != NULL)
         {
+          /* Exactly the limit: there may be more. Above it: the store
+           * gave every id at once. */
+          gboolean more = req->limit > 0 && ids->len == req->limit;
+
           drd_paged_model_set_ids (DRD_PAGED_MODEL (self), ids, req->keep);
           ids = NULL;
-          if (req->keep)
+          if (req->rest)
+            self->complete = TRUE;
+          else if (req->keep)
             drd_paged_model_refresh_items (DRD_PAGED_MODEL (self));
           else
-            g_signal_emit (self, signals[QUERY_DONE], 0);
+            {
+              self->complete = !more;
+              if (more)
+                run_rest (self);
+              g_signal_emit (self, signals[QUERY_DONE], 0);
+            }
         }
       else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_signal_emit (self, signals[FAILED], 0, error);
-      if (!req->keep)
+      /* Busy (the view's spinner) until every id is in. */
+      if (req->rest || (!req->keep && (self->complete || failed)))
         set_busy (self, FALSE);
     }
   if (ids != NULL)
@@ -126,6 +151,21 @@ on_ids (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_object_unref (req->self);
   g_free (req);
+}
+
+/* The rest of a query whose first chunk is shown: like a refresh (the
+ * change is a diff, one append), and refreshes wait for it. */
+static void
+run_rest (DrdCustomerModel *self)
+{
+  IdsRequest *req = g_new0 (IdsRequest, 1);
+
+  self->refreshing = TRUE;
+  req->self = g_object_ref (self);
+  req->generation = self->generation;
+  req->keep = TRUE;
+  req->rest = TRUE;
+  drd_store_gui_grid_ids_async (self->store, self->query, self->query_cancellable, on_ids, req);
 }
 
 static void
@@ -142,10 +182,19 @@ run_ids (DrdCustomerModel *self, gboolean keep)
       self->query_cancellable = g_cancellable_new ();
       set_busy (self, TRUE);
     }
+  else if (!self->complete)
+    {
+      /* A refresh before the rest came in: the full list is the refresh. */
+      g_free (req);
+      run_rest (self);
+      return;
+    }
   req->self = g_object_ref (self);
   req->generation = self->generation;
   req->keep = keep;
-  drd_store_gui_grid_ids_async (self->store, self->query, self->query_cancellable, on_ids, req);
+  req->limit = keep ? 0 : self->first_chunk;
+  drd_store_gui_grid_ids_limit_async (self->store, self->query, req->limit,
+                                      self->query_cancellable, on_ids, req);
 }
 
 void
@@ -170,6 +219,20 @@ gboolean
 drd_customer_model_get_busy (DrdCustomerModel *self)
 {
   return self->busy;
+}
+
+gboolean
+drd_customer_model_get_complete (DrdCustomerModel *self)
+{
+  g_return_val_if_fail (DRD_IS_CUSTOMER_MODEL (self), FALSE);
+  return self->complete;
+}
+
+void
+drd_customer_model_set_first_chunk (DrdCustomerModel *self, guint n_ids)
+{
+  g_return_if_fail (DRD_IS_CUSTOMER_MODEL (self));
+  self->first_chunk = n_ids;
 }
 
 static gboolean
@@ -310,6 +373,7 @@ drd_customer_model_init (DrdCustomerModel *self)
   DrdGridQuery q = { NULL, 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE };
 
   self->query = drd_grid_query_copy (&q);
+  self->first_chunk = FIRST_CHUNK;
   drd_paged_model_set_diff (DRD_PAGED_MODEL (self), DRD_PAGED_DIFF_ENDS);
 }
 

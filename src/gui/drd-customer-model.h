@@ -19,6 +19,11 @@ void                drd_customer_model_set_query (DrdCustomerModel *self,
                                                   const DrdGridQuery *query);
 const DrdGridQuery *drd_customer_model_get_query (DrdCustomerModel *self);
 gboolean            drd_customer_model_get_busy (DrdCustomerModel *self);
+/* "query-done" comes once the first chunk of ids is in (by default
+ * 2048; 0 = all at once); the rest follows as one append. Complete: the
+ * model holds every id of the query. */
+gboolean            drd_customer_model_get_complete (DrdCustomerModel *self);
+void                drd_customer_model_set_first_chunk (DrdCustomerModel *self, guint n_ids);
 /* Live refresh after the database changed: keeps positions, scroll and
  * selection; emits exact changes only. */
 void                drd_customer_model_refresh (DrdCustomerModel *self);

@@ -28,7 +28,7 @@ typedef struct {
   guint         grow_id;
 } DrdPagedModelPrivate;
 
-#define GROW_STEP 24
+#define GROW_STEP 8
 #define GROW_LIMIT 240
 
 static void drd_paged_model_list_model_init (GListModelInterface *iface);

@@ -238,8 +238,14 @@ update_selection (DrdWindow *self)
   const DrdEvent *sel = drd_window_lookup_event (self, self->selected_event);
 
   drd_timeline_set_selected (self->timeline, sel ? sel->id : 0);
-  drd_responses_view_set_event (self->responses_view, sel);
-  drd_settlement_view_set_event (self->settlement_view, sel);
+  /* An event selected before the event list has it (one just started):
+   * the tables wait for on_events rather than clearing (and rebuilding
+   * every row widget) in between. */
+  if (sel != NULL || self->selected_event == 0)
+    {
+      drd_responses_view_set_event (self->responses_view, sel);
+      drd_settlement_view_set_event (self->settlement_view, sel);
+    }
   if (sel != NULL)
     {
       g_autofree char *window = drd_gui_format_window (sel->start_at, sel->end_at);

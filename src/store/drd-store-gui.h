@@ -62,6 +62,14 @@ GArray    *drd_store_gui_grid_ids (DrdStore *store, const DrdGridQuery *query,
 void       drd_store_gui_grid_ids_async (DrdStore *store, const DrdGridQuery *query,
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
+/* The first @limit ids only (all of them when @limit is 0); finish with
+ * drd_store_gui_grid_ids_finish(). A result shorter than @limit is all;
+ * so is one longer than @limit (a search sorted by id is collected whole
+ * and sorted in C). */
+void       drd_store_gui_grid_ids_limit_async (DrdStore *store, const DrdGridQuery *query,
+                                               guint limit, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
 GArray    *drd_store_gui_grid_ids_finish (DrdStore *store, GAsyncResult *result, GError **error);
 
 /* Rows for @ids (GPtrArray of DrdGridRow*, same order and length). */

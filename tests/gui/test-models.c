@@ -44,6 +44,10 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->store = drd_test_store_new (N_CUSTOMERS, &f->dir);
   f->changes = g_array_new (FALSE, FALSE, sizeof (Change));
   f->model = drd_customer_model_new (f->store);
+  /* Most tests look at one query's whole result at once; the progressive
+   * load has its own test. */
+  if (data == NULL)
+    drd_customer_model_set_first_chunk (f->model, 0);
   g_signal_connect (f->model, "items-changed", G_CALLBACK (on_items_changed), f);
   g_signal_connect (f->model, "query-done", G_CALLBACK (on_query_done), f);
 }
@@ -435,6 +439,93 @@ test_gradual_first_fill (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c.added, ==, 0);
 }
 
+static gboolean
+model_complete (gpointer data)
+{
+  Fixture *f = data;
+  return drd_customer_model_get_complete (f->model) && model_idle (f->model);
+}
+
+static void
+check_progressive (Fixture *f, const char *search, DrdGridSort sort, gboolean desc, guint chunk)
+{
+  DrdGridQuery q = { (char *) search, 0, DRD_GRID_ANY_ANSWER, sort, desc };
+  g_autoptr(GArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  const GArray *ids;
+  guint n0 = g_list_model_get_n_items (G_LIST_MODEL (f->model));
+  guint total = n0;
+
+  all = drd_store_gui_grid_ids (f->store, &q, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, >, chunk);
+  g_array_set_size (f->changes, 0);
+  run_query (f, search, 0, DRD_GRID_ANY_ANSWER, sort, desc);
+  /* "query-done" with the first chunk only, in order. */
+  ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
+  g_assert_cmpuint (ids->len, ==, chunk);
+  g_assert_false (drd_customer_model_get_complete (f->model));
+  g_assert_true (drd_customer_model_get_busy (f->model));   /* the spinner still turns */
+  g_assert_cmpmem (ids->data, chunk * sizeof (gint64), all->data, chunk * sizeof (gint64));
+  g_assert_true (drd_test_wait (model_complete, f, 10000));
+  g_assert_false (drd_customer_model_get_busy (f->model));
+  /* Then every match, in the same order as the one-shot query ... */
+  ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
+  g_assert_cmpuint (ids->len, ==, all->len);
+  g_assert_cmpmem (ids->data, all->len * sizeof (gint64), all->data, all->len * sizeof (gint64));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, all->len);
+  /* ... reported exactly: the length change of the new query, then one
+   * append of the rest. */
+  for (guint i = 0; i < f->changes->len; i++)
+    {
+      Change c = g_array_index (f->changes, Change, i);
+
+      g_assert_cmpuint (c.pos, <=, total);
+      g_assert_cmpuint (c.pos + c.removed, <=, total);
+      total = total - c.removed + c.added;
+    }
+  g_assert_cmpuint (total, ==, all->len);
+  {
+    Change last = g_array_index (f->changes, Change, f->changes->len - 1);
+
+    g_assert_cmpuint (last.pos, ==, chunk);
+    g_assert_cmpuint (last.removed, ==, 0);
+    g_assert_cmpuint (last.added, ==, all->len - chunk);
+  }
+}
+
+static void
+test_progressive_ids (Fixture *f, gconstpointer data)
+{
+  drd_customer_model_set_first_chunk (f->model, 100);
+  /* From empty, then over a full list, then a prefix search descending. */
+  check_progressive (f, NULL, DRD_GRID_SORT_NAME, FALSE, 100);
+  check_progressive (f, "Ki", DRD_GRID_SORT_NAME, TRUE, 100);
+  check_progressive (f, NULL, DRD_GRID_SORT_ID, TRUE, 100);
+  /* A search sorted by id comes whole (sorted in C), whatever the chunk. */
+  run_query (f, "Ki", 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, TRUE);
+  g_assert_true (drd_customer_model_get_complete (f->model));
+  g_assert_false (drd_customer_model_get_busy (f->model));
+  {
+    const GArray *ids = drd_paged_model_get_ids (DRD_PAGED_MODEL (f->model));
+
+    g_assert_cmpuint (ids->len, ==, N_CUSTOMERS / 7);
+    for (guint i = 1; i < ids->len; i++)
+      g_assert_cmpint (g_array_index (ids, gint64, i - 1), >, g_array_index (ids, gint64, i));
+  }
+  /* A result shorter than the chunk is complete at once. */
+  run_query (f, "store 0001", 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE);
+  g_assert_true (drd_customer_model_get_complete (f->model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 1);
+  /* A refresh asked for during the rest waits for it and changes nothing. */
+  run_query (f, NULL, 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_NAME, FALSE);
+  drd_customer_model_refresh (f->model);
+  g_assert_true (drd_test_wait (model_complete, f, 10000));
+  drd_test_spin (300);
+  g_assert_true (drd_customer_model_get_complete (f->model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_CUSTOMERS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -450,5 +541,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/gui/models/gradual-first-fill", Fixture, NULL, fixture_setup,
               test_gradual_first_fill, fixture_teardown);
+  g_test_add ("/gui/models/progressive-ids", Fixture, "progressive", fixture_setup,
+              test_progressive_ids, fixture_teardown);
   return g_test_run ();
 }
