@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
