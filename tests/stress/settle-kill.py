@@ -9,7 +9,7 @@ the same database against the same (deterministic) KEPCO simulator.
   tests/stress/settle-kill.py
   env: DRD_BUILD_DIR, DRD_STRESS_ROUNDS (kills, default 4; full run 20),
        DRD_STRESS_CUSTOMERS (120), DRD_STRESS_LATENCY_MS (simulator, 8)
-Loopback only; each kill comes 0.2-1.2 s after a start."""
+Loopback only; each kill comes 0.15-0.9 s after a start."""
 
 import random
 import subprocess
@@ -20,8 +20,8 @@ import stresslib as S
 ROUNDS = S.env_int('DRD_STRESS_ROUNDS', 4)
 N_CUSTOMERS = S.env_int('DRD_STRESS_CUSTOMERS', 120)
 LATENCY = S.env_int('DRD_STRESS_LATENCY_MS', 8)
-# Enough work that the kills land mid-way: roughly one event per 4 kills.
-N_EVENTS = max(2, (ROUNDS + 3) // 4)
+# Enough work that the kills land mid-way: one event per 2 kills.
+N_EVENTS = max(2, (ROUNDS + 1) // 2)
 
 
 def weekdays_before(n, first_day_ago=14):
@@ -83,7 +83,7 @@ def main():
                 err.close()
                 if kills < ROUNDS:
                     try:
-                        p.wait(rng.uniform(0.2, 1.2))
+                        p.wait(rng.uniform(0.15, 0.9))
                     except subprocess.TimeoutExpired:
                         S.kill9(p)
                         kills += 1
