@@ -169,7 +169,7 @@ def main():
             p, n_checked = check(db, custs)
             problems += p
             S.log(f'# round {rnd}: {n_ok} answers acknowledged ({ok_before} before the kill), '
-                  f'{n_err} connection errors, {in_flight} in flight at the kill, '
+                  f'{n_err} connection errors, {in_flight} customers with an unanswered request, '
                   f'integrity {integ}, {len(p)} mismatches')
             if problems:
                 break
@@ -183,6 +183,7 @@ def main():
         S.kill9(serve)
         acked_customers = sum(1 for c in custs if c.acked is not None)
         _, n_checked = check(db, custs)
+        problems += [f'serve logged: {line}' for line in S.log_problems(tmp.path('serve.err'))]
         for m in problems[:20]:
             S.log(f'# PROBLEM {m}')
         S.finish(not problems and healthy and ROUNDS > 0,

@@ -120,6 +120,7 @@ def main():
             unsettled = c.execute('SELECT count(*) FROM events WHERE status <> 4').fetchone()[0]
         if dup or unsettled:
             problems.append(f'{dup} double credits, {unsettled} events not settled')
+        problems += [f'settle logged: {line}' for line in S.log_problems(tmp.path('settle.err'))]
         if mid_kills < ROUNDS:
             problems.append(f'only {mid_kills} of {ROUNDS} kills landed before the end (more work needed)')
         for m in problems[:20]:
