@@ -8,7 +8,7 @@ and credits) of a fault-free run on a copy of the same database.
 
   tests/stress/kepco-faults.py
   env: DRD_BUILD_DIR, DRD_STRESS_OUTAGE_S (default 5; full run 60),
-       DRD_STRESS_CUSTOMERS (default 4; full run 25), DRD_STRESS_HOLD_MS (1500)
+       DRD_STRESS_FAULT_CUSTOMERS (default 4; full run 25), DRD_STRESS_HOLD_MS (1500)
 The client timeout is 1 s and it tries each request up to 10 times (the
 kepco-timeout and kepco-max-attempts settings, through a keyfile GSettings
 backend in a temp dir); timed-out requests are held 1.5 s; so the run
@@ -26,7 +26,7 @@ import time
 import stresslib as S
 
 OUTAGE = S.env_int('DRD_STRESS_OUTAGE_S', 5)
-N_CUSTOMERS = S.env_int('DRD_STRESS_CUSTOMERS', 4)
+N_CUSTOMERS = S.env_int('DRD_STRESS_FAULT_CUSTOMERS', 4)
 HOLD_MS = S.env_int('DRD_STRESS_HOLD_MS', 1500)
 LIMIT_S = OUTAGE + 600
 
