@@ -117,6 +117,7 @@ drd_cli_cmd_baseline (DrdCliContext *ctx, int argc, char **argv)
     { "exclude-day", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &exclude,
       N_("A day the customer was targeted by another event; repeatable"), "YYYY-MM-DD" },
     { "factory", 0, 0, G_OPTION_ARG_NONE, &factory,
+      /* xgettext:no-c-format */
       N_("The customer is a factory (days above 125% of the mean are abnormal too)"), NULL },
     { NULL }
   };
@@ -201,7 +202,9 @@ drd_cli_cmd_baseline (DrdCliContext *ctx, int argc, char **argv)
           {
             char day[11];
 
-            fprintf (stderr, _("insufficient history: %s needs %u usable days before it, found %u\n"),
+            /* The prefix stays English in every language (contract). */
+            fputs ("insufficient history: ", stderr);
+            fprintf (stderr, _("%s needs %u usable days before it, found %u\n"),
                      drd_date_format_buf (result->days[d].event_date, day),
                      result->days[d].window_days,
                      result->days[d].considered->len - result->days[d].abnormal->len);

@@ -226,20 +226,23 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
   int idx[N_COLS];
   Import imp = { 0 };
   int status;
+  /* TRANSLATORS: %s is the default resource name, "default" */
+  g_autofree char *description = g_strdup_printf (
+      _("CSV: UTF-8, RFC 4180, header row required, columns in any order:\n"
+        "  customer_id,name,kepco_customer_no,resource,registered_kw,\n"
+        "  cbl_method,is_factory,phone,email,webhook_url\n"
+        "customer_id, name, kepco_customer_no and registered_kw (kW, up to 3\n"
+        "decimals) are required. resource defaults to \"%s\",\n"
+        "cbl_method (max-4-5|mid-6-10) to mid-6-10, is_factory (true|false) to\n"
+        "false; phone, email and webhook_url (http/https) may be empty.\n"
+        "Each refused row is reported on stderr as \"LINE: reason\" (LINE is the\n"
+        "physical line where the row starts); the valid rows are still imported.\n"
+        "Exit status 1 when any row was refused."), DEFAULT_RESOURCE);
 
   if (!drd_cli_parse_options ("customers import", "FILE.csv",
                               _("Insert or update (by customer_id) the customers of a CSV file "
                                 "(\"-\" reads standard input)."),
-                              _("CSV: UTF-8, RFC 4180, header row required, columns in any order:\n"
-                                "  customer_id,name,kepco_customer_no,resource,registered_kw,\n"
-                                "  cbl_method,is_factory,phone,email,webhook_url\n"
-                                "customer_id, name, kepco_customer_no and registered_kw (kW, up to 3\n"
-                                "decimals) are required. resource defaults to \"" DEFAULT_RESOURCE "\",\n"
-                                "cbl_method (max-4-5|mid-6-10) to mid-6-10, is_factory (true|false) to\n"
-                                "false; phone, email and webhook_url (http/https) may be empty.\n"
-                                "Each refused row is reported on stderr as \"LINE: reason\" (LINE is the\n"
-                                "physical line where the row starts); the valid rows are still imported.\n"
-                                "Exit status 1 when any row was refused."),
+                              description,
                               NULL, &argc, &argv, &status))
     return status;
   if (argc != 2)

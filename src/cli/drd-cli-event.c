@@ -243,15 +243,18 @@ cmd_list (DrdCliContext *ctx, int argc, char **argv)
   g_autoptr(GString) out = g_string_new (NULL);
   DrdCliFormat format;
   int status;
+  /* TRANSLATORS: %s is the list of CSV column names; keep them as they are */
+  g_autofree char *description = g_strdup_printf (
+      _("csv columns:\n  %s\n"
+        "Times ISO 8601 (+09:00); target_kw and accepted_kw (Σ registered kW\n"
+        "of the customers who accepted) with 3 decimals; resources separated\n"
+        "by ';'. status is scheduled, active, ended, settling, settled or\n"
+        "cancelled. json: an array of objects with the same keys\n"
+        "(resources an array)."), EVENT_COLUMNS);
 
   if (!drd_cli_parse_options ("event list", NULL,
                               _("Print every event, by start time, with its answer counts."),
-                              _("csv columns:\n  " EVENT_COLUMNS "\n"
-                                "Times ISO 8601 (+09:00); target_kw and accepted_kw (Σ registered kW\n"
-                                "of the customers who accepted) with 3 decimals; resources separated\n"
-                                "by ';'. status is scheduled, active, ended, settling, settled or\n"
-                                "cancelled. json: an array of objects with the same keys\n"
-                                "(resources an array)."),
+                              description,
                               entries, &argc, &argv, &status))
     return status;
   if (argc > 1)

@@ -2,85 +2,16 @@
 /* drdeskctl export settlement EVENT_ID [--output FILE] [--bom] */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "cli/drd-cli-private.h"
-#include "core/drd-csv.h"
+#include "service/drd-settle-export.h"
 #include "store/drd-store-settle.h"
-
-#define FLUSH_BYTES (256 * 1024)
-
-typedef struct {
-  FILE         *out;
-  const char   *what;       /* for messages: file name or "stdout" */
-  GString      *buf;
-  DrdCsvWriter  w;
-  char          id_text[24];
-  const char   *event_name;
-  guint64       n_rows;
-} ExportRun;
-
-static gboolean
-export_flush (ExportRun *run,
-              GError   **error)
-{
-  if (run->buf->len > 0 && fwrite (run->buf->str, 1, run->buf->len, run->out) != run->buf->len)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("cannot write %s: %s"), run->what, g_strerror (saved));
-      return FALSE;
-    }
-  g_string_truncate (run->buf, 0);
-  return TRUE;
-}
-
-static gboolean
-export_row (const DrdSettleRow *row,
-            gpointer            data,
-            GError            **error)
-{
-  ExportRun *run = data;
-  DrdCsvWriter *w = &run->w;
-
-  drd_csv_writer_field (w, run->id_text);
-  drd_csv_writer_field (w, run->event_name);
-  drd_csv_writer_field_int (w, row->customer_id);
-  drd_csv_writer_field (w, row->customer_name);
-  drd_csv_writer_field (w, row->kepco_no);
-  drd_csv_writer_field (w, drd_answer_to_string (row->answer));
-  if (row->answered_at != 0)
-    {
-      char iso[26];
-
-      drd_csv_writer_field (w, drd_time_format_iso8601_buf (row->answered_at, iso));
-    }
-  else
-    drd_csv_writer_field (w, "");
-  if (row->baseline_known)
-    drd_csv_writer_field_milli (w, row->baseline_wh);
-  else
-    drd_csv_writer_field (w, "");
-  if (row->actual_known)
-    drd_csv_writer_field_milli (w, row->actual_wh);
-  else
-    drd_csv_writer_field (w, "");
-  if (row->reduction_known)
-    drd_csv_writer_field_milli (w, row->reduction_wh);
-  else
-    drd_csv_writer_field (w, "");
-  drd_csv_writer_field (w, drd_outcome_to_string (row->outcome));
-  drd_csv_writer_field_int (w, row->points);
-  drd_csv_writer_end_record (w);
-  run->n_rows++;
-  if (run->buf->len >= FLUSH_BYTES)
-    return export_flush (run, error);
-  return TRUE;
-}
 
 static int
 cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
@@ -94,16 +25,11 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
       N_("Start with a UTF-8 byte order mark (for spreadsheet tools)"), NULL },
     { NULL }
   };
-  static const char * const header[] = {
-    "event_id", "event_name", "customer_id", "customer_name", "kepco_customer_no", "answer",
-    "answered_at", "baseline_kwh", "actual_kwh", "reduction_kwh", "outcome", "points",
-  };
   g_autoptr(DrdStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(DrdEvent) event = NULL;
-  g_autofree char *tmp_path = NULL;
   DrdSettleProgress progress;
-  ExportRun run = { 0 };
+  guint64 n_rows = 0;
   gboolean ok;
   int status;
   gint64 id;
@@ -137,68 +63,26 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
                   (long long) progress.n_settled, (long long) progress.n_targeted);
   drd_settle_progress_clear (&progress);
 
+  /* A file: atomically (complete or not at all). */
   if (output != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (output);
-      g_autofree char *base = g_path_get_basename (output);
-      g_autofree char *tmpl = g_strdup_printf (".%s.XXXXXX", base);
-      int fd;
-
-      tmp_path = g_build_filename (dir, tmpl, NULL);
-      fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
-      if (fd < 0)
-        return drd_cli_fail (_("cannot create a file next to %s: %s"), output, g_strerror (errno));
-      run.out = fdopen (fd, "wb");
-      run.what = output;
-    }
+    ok = drd_settle_export_to_file (store, id, event->name, output, bom, NULL, NULL, NULL,
+                                    &n_rows, &error);
   else
     {
-      run.out = stdout;
-      run.what = "stdout";
-    }
-
-  run.buf = g_string_sized_new (FLUSH_BYTES + 4096);
-  run.event_name = event->name;
-  g_snprintf (run.id_text, sizeof run.id_text, "%" G_GINT64_FORMAT, id);
-  drd_csv_writer_init (&run.w, run.buf, bom);
-  drd_csv_write_record (run.buf, header, G_N_ELEMENTS (header));
-  ok = drd_store_settle_foreach (store, id, export_row, &run, &error) && export_flush (&run, &error);
-  g_string_free (run.buf, TRUE);
-
-  if (output != NULL)
-    {
-      if (ok && (fflush (run.out) != 0 || fsync (fileno (run.out)) != 0))
+      ok = drd_settle_export_write (store, id, event->name, stdout, "stdout", bom, NULL, NULL,
+                                    NULL, &n_rows, &error);
+      if (ok && fflush (stdout) != 0)
         {
           g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       _("cannot write %s: %s"), output, g_strerror (errno));
+                       _("cannot write stdout: %s"), g_strerror (errno));
           ok = FALSE;
         }
-      if (fclose (run.out) != 0 && ok)
-        {
-          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       _("cannot write %s: %s"), output, g_strerror (errno));
-          ok = FALSE;
-        }
-      if (ok && g_rename (tmp_path, output) != 0)
-        {
-          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       _("cannot replace %s: %s"), output, g_strerror (errno));
-          ok = FALSE;
-        }
-      if (!ok)
-        g_unlink (tmp_path);
-    }
-  else if (ok && fflush (stdout) != 0)
-    {
-      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("cannot write stdout: %s"), g_strerror (errno));
-      ok = FALSE;
     }
   if (!ok)
     return drd_cli_fail_error (NULL, error);
-  drd_cli_note (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " row exported",
-                             "%" G_GUINT64_FORMAT " rows exported", (gulong) run.n_rows),
-                run.n_rows);
+  drd_cli_note (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " row exported",
+                             "%" PRIu64 " rows exported", (gulong) n_rows),
+                (guint64) n_rows);
   return DRD_CLI_EXIT_OK;
 }
 

@@ -14,6 +14,35 @@ static const DrdCliCommand drd_cli_commands[] = {
   DRD_CLI_COMMANDS (DRD_CLI_TABLE_ENTRY)
 };
 
+/* Binds the "drdesk" catalog. DRD_LOCALEDIR overrides the directory; when the
+ * installed catalog is missing (running from the build tree) the catalogs
+ * meson's i18n builds into build/po/<lang>/LC_MESSAGES are used. */
+static void
+bind_catalog (void)
+{
+  const char *localedir = g_getenv ("DRD_LOCALEDIR");
+  g_autofree char *probe = g_build_filename (LOCALEDIR, "ko", "LC_MESSAGES", "drdesk.mo", NULL);
+  g_autofree char *build_dir = NULL;
+
+  if (localedir == NULL || *localedir == '\0')
+    {
+      localedir = LOCALEDIR;
+      if (!g_file_test (probe, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *in_locale = g_build_filename (BUILD_LOCALEDIR, "ko", "LC_MESSAGES",
+                                                         "drdesk.mo", NULL);
+
+          if (g_file_test (in_locale, G_FILE_TEST_EXISTS))
+            build_dir = g_strdup (BUILD_LOCALEDIR);
+          else
+            build_dir = g_path_get_dirname (BUILD_LOCALEDIR);
+          localedir = build_dir;
+        }
+    }
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
 static void
 print_tool_help (FILE *out)
 {
@@ -87,8 +116,7 @@ drd_cli_main (int argc, char **argv)
   const char *word;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  bind_catalog ();
   g_set_prgname ("drdeskctl");
 
   for (int i = 0; i < argc; i++)

@@ -6,7 +6,13 @@
 
 #include "drd-gui-resources.h"
 #include "gui/drd-application.h"
+#include "gui/drd-settle-link.h"
+#include "gui/drd-appearance.h"
+#include "gui/drd-portal-host.h"
+#include "gui/drd-preferences.h"
 #include "gui/drd-window.h"
+#include "portal/drd-portal.h"
+#include "service/drd-config.h"
 
 struct _DrdApplication
 {
@@ -17,6 +23,13 @@ struct _DrdApplication
   DrdWindow      *window;     /* borrowed */
   DrdStore       *store;
   gboolean        bench;
+  DrdSettleLink  *settle_link;   /* gui-settle: KEPCO client, settler, dispatcher */
+
+  /* the portal hosted in this process, and the settings (drd-portal-host.c) */
+  DrdConfig      *config;
+  DrdPortalHost  *portal_host;
+  char           *portal_listen;   /* --listen */
+  gboolean        no_portal;       /* --no-portal */
 };
 
 G_DEFINE_FINAL_TYPE (DrdApplication, drd_application, GTK_TYPE_APPLICATION)
@@ -68,6 +81,42 @@ drd_application_get_kepco_url (DrdApplication *self)
   return self->kepco_url;
 }
 
+/* ---- settlement (gui-settle) ----
+ * While the window is open, events whose end time passes are ended and
+ * every ended event is settled against KEPCO. */
+
+static void
+start_settlement (DrdApplication *self, DrdStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->settle_link != NULL)
+    return;
+  self->settle_link = drd_settle_link_new (store, self->config, self->db_path, self->kepco_url,
+                                           &error);
+  if (self->settle_link == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Settlement is not running: %s"), error->message);
+      if (self->window != NULL)
+        drd_window_show_toast (self->window, msg);
+      g_printerr ("drdesk: %s\n", msg);
+      return;
+    }
+  if (drd_settle_link_get_warning (self->settle_link) != NULL && self->window != NULL)
+    drd_window_show_toast (self->window, drd_settle_link_get_warning (self->settle_link));
+  drd_settle_link_start (self->settle_link);
+  if (self->window != NULL)
+    drd_window_set_settle_link (self->window, self->settle_link);
+}
+
+static void
+stop_settlement (DrdApplication *self)
+{
+  if (self->settle_link != NULL)
+    drd_settle_link_stop (self->settle_link);
+  g_clear_object (&self->settle_link);
+}
+
 /* ---- store ---- */
 
 static void
@@ -103,6 +152,30 @@ on_store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_print ("BENCH store-open ms=%.1f\n", (g_get_monotonic_time () - process_start_us) / 1000.0);
   if (self->window != NULL)
     drd_window_set_store (self->window, store);
+  start_settlement (self, store);
+  if (self->no_portal && self->window != NULL)
+    drd_overview_set_portal_status (drd_window_get_overview (self->window), DRD_SERVICE_NOT_RUNNING,
+                                    _("turned off (drdesk --no-portal)"));
+  if (!self->no_portal)
+    {
+      self->portal_host = drd_portal_host_new (store, self->config);
+      drd_portal_host_set_listen_override (self->portal_host, self->portal_listen);
+      if (self->window != NULL)
+        drd_portal_host_bind_overview (self->portal_host, drd_window_get_overview (self->window));
+      drd_portal_host_start (self->portal_host);
+    }
+}
+
+DrdConfig *
+drd_application_get_config (DrdApplication *self)
+{
+  return self->config;
+}
+
+DrdPortalHost *
+drd_application_get_portal_host (DrdApplication *self)
+{
+  return self->portal_host;
 }
 
 /* ---- benchmark hooks (DRD_BENCH=1) ---- */
@@ -141,18 +214,8 @@ static void
 about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DrdApplication *self = user_data;
-  const char *authors[] = { "DR Desk contributors", NULL };
 
-  gtk_show_about_dialog (self->window ? GTK_WINDOW (self->window) : NULL,
-                         "program-name", _("DR Desk"),
-                         "logo-icon-name", "network-workgroup",
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Demand-response operations console: customers, DR "
-                                       "events, answers and settlement."),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "authors", authors,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+  drd_show_about (self->window ? GTK_WINDOW (self->window) : NULL, self->db_path);
 }
 
 static void
@@ -160,10 +223,8 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_dat
 {
   DrdApplication *self = user_data;
 
-  if (self->window != NULL)
-    drd_window_show_toast (self->window,
-                           _("Preferences come later. The database in use is shown in "
-                             "About DR Desk; start with --db PATH to use another one."));
+  drd_preferences_present (self->window ? GTK_WINDOW (self->window) : NULL, self->config,
+                           self->db_path);
 }
 
 static const GActionEntry app_actions[] = {
@@ -196,6 +257,20 @@ drd_application_handle_local_options (GApplication *app, GVariantDict *options)
       g_free (self->kepco_url);
       self->kepco_url = g_steal_pointer (&kepco);
     }
+  if (g_variant_dict_lookup (options, "no-portal", "b", NULL))
+    self->no_portal = TRUE;
+  if (g_variant_dict_lookup (options, "listen", "s", &self->portal_listen))
+    {
+      g_autofree char *address = NULL;
+      g_autoptr(GError) error = NULL;
+      guint port;
+
+      if (!drd_portal_parse_listen (self->portal_listen, &address, &port, &error))
+        {
+          g_printerr ("drdesk: --listen: %s\n", error->message);
+          return 2;
+        }
+    }
   return -1;
 }
 
@@ -206,6 +281,7 @@ drd_application_startup (GApplication *app)
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *help_accels[] = { "F1", "<Control>question", NULL };
+  const char *prefs_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (drd_application_parent_class)->startup (app);
   gtk_css_provider_load_from_resource (css, "/kr/drdesk/DrDesk/style.css");
@@ -216,6 +292,9 @@ drd_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
                                          help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", prefs_accels);
+  drd_gui_setup_appearance ();
+  self->config = drd_config_new ();
 }
 
 static void
@@ -246,6 +325,10 @@ drd_application_shutdown (GApplication *app)
 {
   DrdApplication *self = DRD_APPLICATION (app);
 
+  stop_settlement (self);
+  if (self->portal_host != NULL)
+    drd_portal_host_stop (self->portal_host);
+  g_clear_object (&self->portal_host);
   G_APPLICATION_CLASS (drd_application_parent_class)->shutdown (app);
   /* The last unref waits for queued writes and stops the writer. */
   g_clear_object (&self->store);
@@ -256,6 +339,10 @@ drd_application_finalize (GObject *object)
 {
   DrdApplication *self = DRD_APPLICATION (object);
 
+  stop_settlement (self);
+  g_clear_object (&self->portal_host);
+  g_clear_object (&self->config);
+  g_free (self->portal_listen);
   g_clear_object (&self->store);
   g_free (self->db_path);
   g_free (self->kepco_url);
@@ -282,6 +369,8 @@ drd_application_init (DrdApplication *self)
     { "db", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Database file (default: the user's data directory)"), N_("PATH") },
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Base URL of the KEPCO meter data API"), N_("URL") },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { "no-portal", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Do not serve the customer portal from this window"), NULL },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Serve the customer portal on ADDR:PORT instead of the portal settings (port 0 picks a free one)"), N_("ADDR:PORT") },
     { NULL }
   };
 

@@ -27,6 +27,18 @@ struct _DrdResponsesView
 
 G_DEFINE_FINAL_TYPE (DrdResponsesView, drd_responses_view, GTK_TYPE_WIDGET)
 
+/* gui-settle: "customer-selected" (gint64 customer id, 0 = none) */
+static guint customer_selected_signal;
+
+static void
+on_selected_item (GtkSingleSelection *selection, GParamSpec *pspec, DrdResponsesView *self)
+{
+  DrdResponseItem *item = gtk_single_selection_get_selected_item (selection);
+
+  g_signal_emit (self, customer_selected_signal, 0,
+                 item != NULL ? drd_response_item_get_customer_id (item) : (gint64) 0);
+}
+
 static int
 answer_filter (DrdResponsesView *self)
 {
@@ -143,6 +155,9 @@ drd_responses_view_class_init (DrdResponsesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrdResponsesView, column_view);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  customer_selected_signal = g_signal_new ("customer-selected", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void
@@ -168,6 +183,7 @@ drd_responses_view_init (DrdResponsesView *self)
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (self->selection, "notify::selected-item", G_CALLBACK (on_selected_item), self);
 }
 
 GtkWidget *

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Every targeted customer's answer to the selected event, live. */
+/* Every targeted customer's answer to the selected event, live.
+ * Signal "customer-selected" (gint64 customer id; 0 = selection cleared). */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -301,16 +301,47 @@ drd_timeline_get_selected (DrdTimeline *self)
   return self->selected;
 }
 
+/* @max_width > 0: ellipsized to fit */
 static void
-append_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text,
-             double x, double y, const GdkRGBA *color)
+append_text_limited (GtkWidget *widget, GtkSnapshot *snapshot, const char *text,
+                     double x, double y, const GdkRGBA *color, double max_width)
 {
   g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
 
+  if (max_width > 0)
+    {
+      pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+    }
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
   gtk_snapshot_append_layout (snapshot, layout, color);
   gtk_snapshot_restore (snapshot);
+}
+
+static void
+append_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text,
+             double x, double y, const GdkRGBA *color)
+{
+  append_text_limited (widget, snapshot, text, x, y, color, -1);
+}
+
+/* Where the next bar in @lane starts after @x (or @width): a name drawn
+ * beside its bar stops there instead of running over its neighbour. */
+static double
+next_bar_x (DrdTimeline *self, int lane, double x, double width)
+{
+  double limit = width;
+
+  for (guint j = 0; j < self->events->len; j++)
+    {
+      DrdTimelineEvent *other = g_ptr_array_index (self->events, j);
+      double ox = drd_timeline_time_to_x (self, other->start_at, width);
+
+      if (g_array_index (self->lanes, int, j) == lane && ox >= x && ox < limit)
+        limit = ox;
+    }
+  return limit;
 }
 
 static void
@@ -433,7 +464,13 @@ drd_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         /* Too narrow for its name (a short event at week or month zoom):
          * the name goes right of the bar. */
         if (tw + 12 > x1 - MAX (x0, 0))
-          append_text (widget, snapshot, label, x1 + 4, y0 + 6, &fg);
+          {
+            double room = next_bar_x (self, lane, x1 + 1, width) - x1 - 10;
+
+            if (room >= 24)
+              append_text_limited (widget, snapshot, label, x1 + 4, y0 + 6, &fg,
+                                   tw + 1 <= room ? -1 : room);
+          }
       }
       gtk_snapshot_append_border (snapshot, &rr, (float[4]) { bw, bw, bw, bw },
                                   (GdkRGBA[4]) { border, border, border, border });

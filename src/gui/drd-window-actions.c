@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "gui/drd-export-settlement.h"
 #include "gui/drd-import.h"
 #include "gui/drd-start-dialog.h"
 #include "gui/drd-window-private.h"
@@ -27,6 +28,13 @@ drd_window_update_actions (DrdWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-event", have_store && open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-event", have_store && open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-customers", have_store);
+  /* gui-settle: an event with settlement rows (or on its way to them) */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-settlement",
+                                 have_store && sel != NULL
+                                 && (sel->status == DRD_EVENT_ENDED
+                                     || sel->status == DRD_EVENT_SETTLING
+                                     || sel->status == DRD_EVENT_SETTLED)
+                                 && self->export_cancellable == NULL);
 }
 
 /* ---- start ---- */
@@ -86,6 +94,9 @@ on_transition_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                               error->message);
       drd_window_show_toast (t->self, msg);
     }
+  /* gui-settle: settle it now rather than at the settler's next scan */
+  if (ok && !t->cancel && t->self->settle_link != NULL)
+    drd_settler_scan (drd_settle_link_get_settler (t->self->settle_link));
   drd_window_refresh (t->self);
   g_object_unref (t->self);
   g_free (t);
@@ -240,12 +251,104 @@ import_activated (GtkWidget *widget, const char *action_name, GVariant *paramete
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+/* ---- export settlement (gui-settle) ---- */
+
+static void
+on_export_progress (guint64 n_rows, gpointer user_data)
+{
+  DrdWindow *self = user_data;
+  g_autofree char *msg =
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exporting settlement: %llu row written…",
+                                  "Exporting settlement: %llu rows written…", (gulong) n_rows),
+                     (unsigned long long) n_rows);
+
+  drd_window_show_toast (self, msg);
+}
+
+typedef struct {
+  DrdWindow *self;
+  char      *name;
+} ExportReq;
+
+static void
+on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ExportReq *req = user_data;
+  DrdWindow *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+  guint64 n = 0;
+
+  if (drd_gui_export_settlement_finish (result, &n, &error))
+    msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %llu row to %s.",
+                                        "Exported %llu rows to %s.", (gulong) n),
+                           (unsigned long long) n, req->name);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    msg = g_strdup_printf (_("The settlement was not exported: %s"), error->message);
+  g_clear_object (&self->export_cancellable);
+  if (msg != NULL && gtk_widget_get_realized (GTK_WIDGET (self)))
+    drd_window_show_toast (self, msg);
+  drd_window_update_actions (self);
+  g_object_unref (self);
+  g_free (req->name);
+  g_free (req);
+}
+
+static void
+on_export_chosen (GtkNativeDialog *native, int response, gpointer user_data)
+{
+  DrdWindow *self = user_data;
+  gint64 event_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (native), "drd-event"));
+  const DrdEvent *event = drd_window_lookup_event (self, event_id);
+
+  if (response == GTK_RESPONSE_ACCEPT && self->store != NULL && event != NULL
+      && self->export_cancellable == NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+      const char *bom = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (native), "bom");
+      ExportReq *req = g_new0 (ExportReq, 1);
+
+      req->self = g_object_ref (self);
+      req->name = g_file_get_basename (file);
+      self->export_cancellable = g_cancellable_new ();
+      drd_window_update_actions (self);
+      on_export_progress (0, self);
+      drd_gui_export_settlement_async (self->store, event->id, event->name, file,
+                                       g_strcmp0 (bom, "true") == 0, on_export_progress, self,
+                                       self->export_cancellable, on_exported, req);
+    }
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+  g_object_unref (self);
+}
+
 static void
 export_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  drd_window_show_toast (DRD_WINDOW (widget),
-                         _("Exporting settlement comes later. For now use "
-                           "“drdeskctl export settlement EVENT_ID”."));
+  DrdWindow *self = DRD_WINDOW (widget);
+  const DrdEvent *event = drd_window_lookup_event (self, self->selected_event);
+  GtkFileChooserNative *native;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autofree char *name = NULL;
+
+  if (self->store == NULL || event == NULL)
+    return;
+  native = gtk_file_chooser_native_new (_("Export Settlement"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  name = g_strdup_printf ("settlement-%" G_GINT64_FORMAT ".csv", event->id);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
+  gtk_file_filter_set_name (filter, _("CSV files"));
+  gtk_file_filter_add_pattern (filter, "*.csv");
+  gtk_file_filter_add_mime_type (filter, "text/csv");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "bom",
+                               _("Start with a byte order mark (for spreadsheet tools)"),
+                               NULL, NULL);
+  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "bom", "false");
+  g_object_set_data (G_OBJECT (native), "drd-event", GSIZE_TO_POINTER ((gsize) event->id));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
 void
@@ -267,6 +370,10 @@ drd_window_actions_init (DrdWindowClass *klass)
                                        "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
                                        "win.import-customers", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                       "win.export-settlement", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK,
+                                       "win.show-view", "s", "settlement");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-view", "s", "customers");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "gui/drd-live-monitor.h"
+#include "gui/drd-settlement-view.h"
 #include "gui/drd-window.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ struct _DrdWindow
   GtkLabel             *selected_label;
   GtkRevealer          *toast_revealer;
   GtkLabel             *toast_label;
+  DrdSettlementView    *settlement_view;   /* gui-settle */
+  DrdLoadChart         *responses_chart;   /* gui-settle */
 
   /* owned */
   DrdStore             *store;
@@ -33,6 +36,9 @@ struct _DrdWindow
   gboolean              reload_again;
   guint                 toast_timeout;
   gint64                busy_since;      /* benchmark: refresh timing */
+  /* settlement (gui-settle) */
+  DrdSettleLink        *settle_link;
+  GCancellable         *export_cancellable;
 };
 
 void drd_window_actions_init (DrdWindowClass *klass);

@@ -239,6 +239,7 @@ update_selection (DrdWindow *self)
 
   drd_timeline_set_selected (self->timeline, sel ? sel->id : 0);
   drd_responses_view_set_event (self->responses_view, sel);
+  drd_settlement_view_set_event (self->settlement_view, sel);
   if (sel != NULL)
     {
       g_autofree char *window = drd_gui_format_window (sel->start_at, sel->end_at);
@@ -327,6 +328,7 @@ drd_window_refresh (DrdWindow *self)
   reload (self);
   drd_responses_view_refresh (self->responses_view);
   drd_customers_view_refresh (self->customers_view);
+  drd_settlement_view_refresh (self->settlement_view);
 }
 
 static void
@@ -419,6 +421,7 @@ drd_window_set_store (DrdWindow *self, DrdStore *store)
     }
   drd_customers_view_set_store (self->customers_view, store);
   drd_responses_view_set_store (self->responses_view, store);
+  drd_settlement_view_set_store (self->settlement_view, store);
   if (store != NULL)
     {
       self->monitor = drd_live_monitor_new (store, 300);
@@ -464,6 +467,55 @@ drd_window_get_timeline (DrdWindow *self)
   return self->timeline;
 }
 
+/* ---- settlement (gui-settle) ---- */
+
+void
+drd_window_set_settle_link (DrdWindow *self, DrdSettleLink *link)
+{
+  g_return_if_fail (DRD_IS_WINDOW (self));
+
+  if (!g_set_object (&self->settle_link, link))
+    return;
+  drd_settlement_view_set_link (self->settlement_view, link);
+  if (link != NULL)
+    drd_settle_link_bind_overview (link, self->overview);
+}
+
+/* A response row selected: its load against the CBL under the table,
+ * once the event is over (the chart comes from the meter cache). */
+static void
+on_response_customer (DrdResponsesView *view, gint64 customer_id, DrdWindow *self)
+{
+  const DrdEvent *sel = drd_window_lookup_event (self, self->selected_event);
+  gboolean show = sel != NULL && customer_id > 0
+                  && (sel->status == DRD_EVENT_ENDED || sel->status == DRD_EVENT_SETTLING
+                      || sel->status == DRD_EVENT_SETTLED);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->responses_chart), show);
+  if (show)
+    {
+      g_autofree char *title = g_strdup_printf (_("Customer %lld: load on the event day"),
+                                                (long long) customer_id);
+      drd_load_chart_load (self->responses_chart, self->store,
+                           self->settle_link ? drd_settle_link_get_params (self->settle_link) : NULL,
+                           sel->id, customer_id, title);
+    }
+  else
+    drd_load_chart_load (self->responses_chart, NULL, NULL, 0, 0, NULL);
+}
+
+DrdLoadChart *
+drd_window_get_responses_chart (DrdWindow *self)
+{
+  return self->responses_chart;
+}
+
+DrdSettlementView *
+drd_window_get_settlement_view (DrdWindow *self)
+{
+  return self->settlement_view;
+}
+
 static void
 drd_window_dispose (GObject *object)
 {
@@ -478,6 +530,10 @@ drd_window_dispose (GObject *object)
       g_clear_object (&self->monitor);
     }
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
+  if (self->export_cancellable != NULL)
+    g_cancellable_cancel (self->export_cancellable);
+  g_clear_object (&self->export_cancellable);
+  g_clear_object (&self->settle_link);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->store);
   g_clear_pointer (&self->events, g_ptr_array_unref);
@@ -499,6 +555,8 @@ drd_window_class_init (DrdWindowClass *klass)
   g_type_ensure (DRD_TYPE_CUSTOMERS_VIEW);
   g_type_ensure (DRD_TYPE_RESPONSES_VIEW);
   g_type_ensure (DRD_TYPE_TIMELINE);
+  g_type_ensure (DRD_TYPE_SETTLEMENT_VIEW);
+  g_type_ensure (DRD_TYPE_LOAD_CHART);
   gtk_widget_class_set_template_from_resource (widget_class, "/kr/drdesk/DrDesk/drd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, overview);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, stack);
@@ -509,6 +567,8 @@ drd_window_class_init (DrdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, selected_label);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, DrdWindow, toast_label);
+  gtk_widget_class_bind_template_child (widget_class, DrdWindow, settlement_view);
+  gtk_widget_class_bind_template_child (widget_class, DrdWindow, responses_chart);
   gtk_widget_class_bind_template_callback (widget_class, on_zoom_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_timeline_earlier);
   gtk_widget_class_bind_template_callback (widget_class, on_timeline_later);
@@ -524,6 +584,8 @@ drd_window_init (DrdWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->timeline, "event-activated", G_CALLBACK (on_event_activated), self);
   g_signal_connect (self->timeline, "notify::zoom", G_CALLBACK (on_timeline_zoom_notify), self);
+  g_signal_connect (self->responses_view, "customer-selected", G_CALLBACK (on_response_customer),
+                    self);
   load_state (self);
   on_zoom_changed (self);
   update_selection (self);

@@ -9,6 +9,7 @@
 #include "gui/drd-customers-view.h"
 #include "gui/drd-overview.h"
 #include "gui/drd-responses-view.h"
+#include "gui/drd-settlement-view.h"
 #include "gui/drd-timeline.h"
 #include "store/drd-store.h"
 
@@ -34,5 +35,12 @@ DrdOverview      *drd_window_get_overview (DrdWindow *self);
 DrdCustomersView *drd_window_get_customers_view (DrdWindow *self);
 DrdResponsesView *drd_window_get_responses_view (DrdWindow *self);
 DrdTimeline      *drd_window_get_timeline (DrdWindow *self);
+
+/* Settlement (gui-settle): the running settler/KEPCO link for the
+ * Settlement view and the overview's KEPCO indicator (NULL: none). */
+void               drd_window_set_settle_link (DrdWindow *self, DrdSettleLink *link);
+DrdSettlementView *drd_window_get_settlement_view (DrdWindow *self);
+/* The chart under the responses table (a response row selected). */
+DrdLoadChart      *drd_window_get_responses_chart (DrdWindow *self);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -1689,7 +1690,7 @@ drd_settle_chart_load (DrdStore        *store,
     {
       drd_settle_customer_free (c);
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_FOUND,
-                   "customer %" G_GINT64_FORMAT " was not targeted by event %" G_GINT64_FORMAT,
+                   _("customer %" PRId64 " was not targeted by event %" PRId64),
                    customer_id, event_id);
       return NULL;
     }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include <string.h>
 
@@ -517,7 +519,7 @@ detail_run (sqlite3 *db, gpointer data, GError **error)
   sqlite3_bind_int64 (stmt, 1, op->customer_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "customer %" G_GINT64_FORMAT, op->customer_id);
+    return drd_store_set_not_found (error, _("customer %" PRId64), op->customer_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select customer detail");
   d = op->detail = g_new0 (DrdCustomerDetail, 1);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
+#include <inttypes.h>
 #include "store/drd-store-portal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -113,21 +115,21 @@ read_secret (int          fd,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot read the link secret %s: %s", path, g_strerror (saved));
+                   _("Cannot read the link secret %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   if ((st.st_mode & 077) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   "The link secret %s is readable by other users; run chmod 600 on it "
-                   "(and rotate the links if it may have leaked)", path);
+                   _("The link secret %s is readable by other users; run chmod 600 on it "
+                     "(and rotate the links if it may have leaked)"), path);
       return NULL;
     }
   n = read (fd, buf, sizeof buf);
   if (n != DRD_LINK_SECRET_LEN)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The link secret %s is damaged (it must hold exactly %d bytes)",
+                   _("The link secret %s is damaged (it must hold exactly %d bytes)"),
                    path, DRD_LINK_SECRET_LEN);
       return NULL;
     }
@@ -154,14 +156,14 @@ drd_link_secret_load_or_create (const char  *path,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot open the link secret %s: %s", path, g_strerror (saved));
+                   _("Cannot open the link secret %s: %s"), path, g_strerror (saved));
       return NULL;
     }
 
   if (getrandom (secret, sizeof secret, 0) != (ssize_t) sizeof secret)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Cannot get random bytes for the link secret: %s", g_strerror (errno));
+                   _("Cannot get random bytes for the link secret: %s"), g_strerror (errno));
       return NULL;
     }
 
@@ -174,7 +176,7 @@ drd_link_secret_load_or_create (const char  *path,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot create the link secret %s: %s", path, g_strerror (saved));
+                   _("Cannot create the link secret %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   if (write (fd, secret, sizeof secret) != (ssize_t) sizeof secret || fsync (fd) != 0)
@@ -183,7 +185,7 @@ drd_link_secret_load_or_create (const char  *path,
       close (fd);
       g_unlink (tmp);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot write the link secret %s: %s", path, g_strerror (saved));
+                   _("Cannot write the link secret %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   close (fd);
@@ -195,7 +197,7 @@ drd_link_secret_load_or_create (const char  *path,
       if (saved == EEXIST)
         return drd_link_secret_load_or_create (path, error);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot create the link secret %s: %s", path, g_strerror (saved));
+                   _("Cannot create the link secret %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   g_unlink (tmp);
@@ -488,7 +490,7 @@ rotate_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->customer_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "There is no customer %" G_GINT64_FORMAT,
+    return drd_store_set_not_found (error, _("There is no customer %" PRId64),
                                     op->customer_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "read token_generation");
@@ -1192,7 +1194,7 @@ links_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "There is no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("There is no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "look up event");
 
@@ -1276,7 +1278,7 @@ enqueue_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "There is no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("There is no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "look up event");
 

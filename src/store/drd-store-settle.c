@@ -2,7 +2,9 @@
 /* Settlement queries on top of the store's private API (see the header). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "store/drd-store-private.h"
 #include "store/drd-store-settle.h"
@@ -111,7 +113,7 @@ schedule_run (sqlite3  *db,
       sqlite3_bind_int64 (stmt, 1, op->event_id);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_DONE)
-        return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+        return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
       if (rc != SQLITE_ROW)
         return drd_store_set_sqlite_error (error, db, "select event");
       status = drd_store_effective_status (sqlite3_column_int (stmt, 0),
@@ -133,7 +135,7 @@ schedule_run (sqlite3  *db,
           break;
         default:
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
-                       "event %" G_GINT64_FORMAT " is %s; only an ended event can be settled",
+                       _("event %" PRId64 " is %s; only an ended event can be settled"),
                        op->event_id, drd_event_status_to_string (status));
           return FALSE;
         }
@@ -912,7 +914,7 @@ finish_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "count settlements");
   status = sqlite3_column_int (stmt, 0);
@@ -1100,7 +1102,7 @@ summary_run (sqlite3  *db,
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return drd_store_set_not_found (error, "no event %" G_GINT64_FORMAT, op->event_id);
+    return drd_store_set_not_found (error, _("no event %" PRId64), op->event_id);
   if (rc != SQLITE_ROW)
     return drd_store_set_sqlite_error (error, db, "select event");
   drd_event_summary_init (&op->summary, sqlite3_column_int64 (stmt, 0),

@@ -211,7 +211,7 @@ conn_open (const char  *path,
   if (rc != SQLITE_OK)
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
-                   "open database %s: %s", path,
+                   _("open database %s: %s"), path,
                    conn->db != NULL ? sqlite3_errmsg (conn->db) : sqlite3_errstr (rc));
       sqlite3_close_v2 (conn->db);
       return NULL;
@@ -1055,7 +1055,7 @@ drd_store_open (const char  *path,
     {
       int saved_errno = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "create directory %s: %s", dir, g_strerror (saved_errno));
+                   _("create directory %s: %s"), dir, g_strerror (saved_errno));
       return NULL;
     }
 

@@ -43,7 +43,7 @@ set -euo pipefail
 build=$1 db=$2 out=$3
 shot () { sleep "${2:-1.5}"; import -window root "$out/$1"; }
 for lang in en ko; do
-  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" >/dev/null 2>&1 &
+  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
   pid=$!
   wid=$(xdotool search --sync --onlyvisible --class drdesk | head -1)
   xdotool windowfocus --sync "$wid" 2>/dev/null || true
@@ -58,6 +58,89 @@ for lang in en ko; do
   shot "start-event-dialog-$lang.png" 2
   xdotool key Escape
   sleep 0.5
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+INNER
+# Preferences (each page), About, Keyboard Shortcuts, the dark style, and
+# the window at 1024×600 (the smallest screen it is made for).
+export XDG_CONFIG_HOME="$tmp/config2"
+mkdir -p "$XDG_CONFIG_HOME"
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -s "$build" "$db" "$out" <<'INNER'
+set -euo pipefail
+build=$1 db=$2 out=$3
+win () { xdotool search --sync --onlyvisible --name "$1" | head -1; }
+for lang in en ko; do
+  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+  pid=$!
+  main=$(xdotool search --sync --onlyvisible --class drdesk | head -1)
+  sleep 3
+  xdotool key ctrl+comma
+  sleep 1.5
+  prefs=$(xdotool search --sync --onlyvisible --class drdesk | grep -v "^$main\$" | head -1)
+  xdotool windowmove "$prefs" 330 120
+  sleep 0.5
+  for page in 1 2 3; do
+    # the page switcher's buttons sit in the header bar
+    case $page in 1) x=-110;; 2) x=0;; 3) x=110;; esac
+    eval "$(xdotool getwindowgeometry --shell "$prefs")"
+    xdotool mousemove $((X + WIDTH / 2 + x)) $((Y + 24)) click 1
+    sleep 0.8
+    name=$(echo portal kepco settlement | cut -d' ' -f$page)
+    import -window "$prefs" "$out/prefs-$name-$lang.png"
+  done
+  xdotool key Escape
+  sleep 0.5
+  if [ "$lang" = en ]; then
+    xdotool key ctrl+question
+    sleep 1.5
+    import -window root "$out/shortcuts-en.png"
+    xdotool key Escape
+    sleep 0.5
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+# About: through the primary menu like a person
+LANGUAGE=en "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+pid=$!
+main=$(xdotool search --sync --onlyvisible --class drdesk | head -1)
+sleep 3
+xdotool key F10
+sleep 1
+xdotool key Up Return
+sleep 1.5
+import -window root "$out/about-en.png"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+# Dark: the desktop asks for it
+gsettings set org.gnome.desktop.interface color-scheme prefer-dark
+LANGUAGE=en "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+pid=$!
+xdotool search --sync --onlyvisible --class drdesk >/dev/null
+sleep 3
+xdotool mousemove 400 330 click 1
+sleep 1.5
+import -window root "$out/window-dark-en.png"
+xdotool key alt+2
+sleep 1.5
+import -window root "$out/window-dark-timeline-en.png"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+gsettings reset org.gnome.desktop.interface color-scheme
+INNER
+xvfb-run -a -s "-screen 0 1024x600x24 -nolisten tcp" dbus-run-session -- bash -s "$build" "$db" "$out" <<'INNER'
+set -euo pipefail
+build=$1 db=$2 out=$3
+for lang in en ko; do
+  LANGUAGE=$lang "$build/src/gui/drdesk" --db "$db" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+  pid=$!
+  main=$(xdotool search --sync --onlyvisible --class drdesk | head -1)
+  xdotool windowsize "$main" 1024 600
+  sleep 3
+  import -window root "$out/window-small-$lang.png"
+  xdotool key alt+2
+  sleep 1.5
+  import -window root "$out/window-small-timeline-$lang.png"
+  xdotool key alt+3
+  sleep 1.5
+  import -window root "$out/window-small-responses-$lang.png"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 INNER
