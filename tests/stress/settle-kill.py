@@ -20,8 +20,8 @@ import stresslib as S
 ROUNDS = S.env_int('DRD_STRESS_ROUNDS', 4)
 N_CUSTOMERS = S.env_int('DRD_STRESS_CUSTOMERS', 120)
 LATENCY = S.env_int('DRD_STRESS_LATENCY_MS', 8)
-# Enough work that the kills land mid-way: one event per 2 kills.
-N_EVENTS = max(2, (ROUNDS + 1) // 2)
+# Enough work that every kill lands mid-way: one event per kill.
+N_EVENTS = max(2, ROUNDS)
 
 
 def weekdays_before(n, first_day_ago=14):
@@ -53,7 +53,7 @@ def main():
         for i, (s, e) in enumerate(windows):
             ev = S.event_start(db, f'kill {i}', s, e)
             # Answers on the customers' behalf (recorded after the fact).
-            for cid in range(1, N_CUSTOMERS + 1, 3):
+            for cid in range(1, N_CUSTOMERS + 1, 5):
                 S.ctl(db, 'answer', str(ev), str(cid), 'accept' if cid % 2 else 'deny')
             S.ctl(db, 'event', 'end', str(ev))
             events.append(ev)
