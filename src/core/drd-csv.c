@@ -426,6 +426,9 @@ drd_csv_write_field (GString *out, const char *field, gssize len)
     return;
   if (field[0] == ' ' || field[0] == '\t' || field[len - 1] == ' ' || field[len - 1] == '\t')
     quote = TRUE;
+  /* A leading U+FEFF at the start of the text would be read as the BOM. */
+  if (len >= 3 && memcmp (field, "\xEF\xBB\xBF", 3) == 0)
+    quote = TRUE;
 
   if (!quote)
     {

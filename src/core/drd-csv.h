@@ -14,9 +14,10 @@
  *   - an unterminated quoted field (fatal: it ran to the end of input).
  *
  * Writer: appends to a GString.  A field is quoted only when it must be:
- * it contains a comma, a double quote, CR or LF, or starts or ends with a
- * space or tab (spreadsheets trim those otherwise).  Records end in CRLF as
- * RFC 4180 says.  A record of one empty field is written as `""` so that
+ * it contains a comma, a double quote, CR or LF, starts or ends with a
+ * space or tab (spreadsheets trim those otherwise), or starts with U+FEFF
+ * (which the reader would take for a BOM at the start of the text).
+ * Records end in CRLF as RFC 4180 says.  A record of one empty field is written as `""` so that
  * it is not an empty line (which the reader skips).  Optional UTF-8 BOM
  * for spreadsheet tools.  Writers never neutralise spreadsheet formulas
  * ("=1+2"): the text is data and round-trips unchanged. */

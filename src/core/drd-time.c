@@ -199,9 +199,13 @@ read_digits (const char **p, int n, int *out)
 static gboolean
 set_invalid (GError **error, const char *text, const char *why)
 {
+  /* The text may be any bytes (a command-line argument); the message must
+   * still be UTF-8 for a label or a terminal. */
+  g_autofree char *shown = g_utf8_make_valid (text, -1);
+
   g_set_error (error, DRD_TIME_ERROR, DRD_TIME_ERROR_INVALID,
                /* Translators: first %s is the user's text, second the reason */
-               _("“%s” is not a valid date and time: %s"), text, why);
+               _("“%s” is not a valid date and time: %s"), shown, why);
   return FALSE;
 }
 
@@ -318,6 +322,11 @@ drd_time_parse_iso8601 (const char *text, gint64 *out, GError **error)
 
   local = (gint64) drd_date_from_ymd (y, mo, d) * DRD_SECONDS_PER_DAY
           + hh * 3600 + mi * 60 + ss;
+  /* An offset can push the instant out of Seoul's years 0001–9999
+   * ("9999-12-31T23:00:00-05:00"), which nothing here could format back. */
+  if (drd_date_of_instant (local - offset_s) < drd_date_from_ymd (1, 1, 1) ||
+      drd_date_of_instant (local - offset_s) > drd_date_from_ymd (9999, 12, 31))
+    return set_invalid (error, text, _("year out of range"));
   *out = local - offset_s;
   return TRUE;
 }
