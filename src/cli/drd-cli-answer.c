@@ -17,9 +17,11 @@ drd_cli_cmd_answer (DrdCliContext *ctx, int argc, char **argv)
 
   if (!drd_cli_parse_options ("answer", "EVENT_ID CUSTOMER_ID accept|deny",
                               _("Record a customer's answer on their behalf (channel operator)."),
-                              _("Allowed while the event is scheduled, active or ended, also after\n"
-                                "the answer deadline; refused once it is settling, settled or\n"
-                                "cancelled. Prints the stored answer on stdout as one CSV line:\n"
+                              _("Allowed while the event is scheduled or active, and while it is\n"
+                                "ended or settling until that customer is settled, also after the\n"
+                                "answer deadline; refused once the customer is settled and for\n"
+                                "settled or cancelled events. Prints the stored answer on stdout\n"
+                                "as one CSV line:\n"
                                 "  event_id,customer_id,answer,answered_at,channel"),
                               NULL, &argc, &argv, &status))
     return status;

@@ -525,6 +525,11 @@ early_handler (SoupServer        *server,
       /* The unread body must not be parsed as a next request. */
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
+      /* libsoup 3.2 still reads the announced body before it answers:
+       * drop it chunk by chunk instead of holding it (a client announcing
+       * 1 GB made serve allocate 1 GB); the request timeout bounds how
+       * long a slow sender is read. */
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       return;
     }
   if (soup_message_headers_get_encoding (req) == SOUP_ENCODING_CHUNKED)
@@ -819,7 +824,9 @@ handle_api_answer (DrdPortal         *self,
       set_json_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", "The body is not valid UTF-8.");
       return;
     }
+  /* An empty body parses fine with no root at all. */
   if (!json_parser_load_from_data (parser, data, len, &error) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       set_json_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",

@@ -9,6 +9,7 @@
 #include "core/drd-settlement.h"
 #include "core/drd-time.h"
 #include "service/drd-settler.h"
+#include "service/drd-settler-private.h"
 #include "store/drd-store-settle.h"
 
 /* Pipeline bounds: jobs claimed per write, jobs held in memory, fetches
@@ -370,6 +371,10 @@ struct _DrdSettler
   gboolean  draining;         /* finish/next-due check in progress */
   gboolean  progress_busy;
 
+  /* test hook */
+  DrdSettlerCommitHook commit_hook;
+  gpointer  commit_hook_data;
+
   /* tunables (properties) */
   guint     scan_interval_s;
   guint     data_wait_s;
@@ -528,7 +533,19 @@ flush_batch (DrdSettler *self)
   self->batch = drd_settle_batch_new (drd_store_now ());
   self->batch_jobs = g_ptr_array_new ();
   self->n_commits++;
+  if (self->commit_hook != NULL)
+    self->commit_hook (self, c->batch, self->commit_hook_data);
   commit_submit (c);
+}
+
+void
+drd_settler_set_commit_hook (DrdSettler           *self,
+                             DrdSettlerCommitHook  hook,
+                             gpointer              user_data)
+{
+  g_return_if_fail (DRD_IS_SETTLER (self));
+  self->commit_hook = hook;
+  self->commit_hook_data = user_data;
 }
 
 static gboolean

@@ -843,12 +843,37 @@ answer_run (sqlite3  *db,
 
   if (op->channel == DRD_CHANNEL_OPERATOR)
     {
-      if (status != DRD_EVENT_SCHEDULED && status != DRD_EVENT_ACTIVE && status != DRD_EVENT_ENDED)
+      if (status != DRD_EVENT_SCHEDULED && status != DRD_EVENT_ACTIVE && status != DRD_EVENT_ENDED
+          && status != DRD_EVENT_SETTLING)
         {
           g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED,
                        _("answers for event %" PRId64 " are closed: the event is %s"),
                        op->event_id, drd_event_status_to_string (status));
           return FALSE;
+        }
+      /* Until the customer is settled: the settler writes the settlement
+       * row on this same writer and checks that the answer it computed
+       * with is still the stored one, so an answer is either used or
+       * refused here, never lost in between. */
+      if (status == DRD_EVENT_ENDED || status == DRD_EVENT_SETTLING)
+        {
+          stmt = drd_store_prepare (db,
+              "SELECT 1 FROM settlements WHERE event_id = ?1 AND customer_id = ?2", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, op->event_id);
+          sqlite3_bind_int64 (stmt, 2, op->customer_id);
+          rc = sqlite3_step (stmt);
+          if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return drd_store_set_sqlite_error (error, db, "select settlement");
+          sqlite3_reset (stmt);
+          if (rc == SQLITE_ROW)
+            {
+              g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED,
+                           _("customer %" PRId64 " of event %" PRId64 " is already settled"),
+                           op->customer_id, op->event_id);
+              return FALSE;
+            }
         }
     }
   else if (status != DRD_EVENT_SCHEDULED && status != DRD_EVENT_ACTIVE)

@@ -688,9 +688,9 @@ commit_run (sqlite3  *db,
             GError  **error)
 {
   DrdSettleBatch *b = data;
-  sqlite3_stmt *put, *ins, *credit, *done, *wait;
+  sqlite3_stmt *put, *ins, *credit, *done, *wait, *answer, *stale;
 
-  b->n_settled = b->n_already = 0;
+  b->n_settled = b->n_already = b->n_stale = 0;
   b->points_credited = 0;
 
   put = drd_store_prepare (db,
@@ -738,10 +738,51 @@ commit_run (sqlite3  *db,
       "UPDATE jobs SET state = 2, last_error = NULL, updated_at = ?2 WHERE id = ?1", error);
   if (done == NULL)
     return FALSE;
+  /* Operator answers are accepted until the customer's settlement row
+   * exists (drd-store.h, "Answer deadline"); this check runs in the same
+   * transaction as the insert, on the only writer, so no answer slips in
+   * between. */
+  answer = drd_store_prepare (db,
+      "SELECT r.answer, coalesce(r.answered_at, 0), EXISTS (SELECT 1 FROM settlements s "
+      "WHERE s.event_id = ?1 AND s.customer_id = ?2) FROM responses r "
+      "WHERE r.event_id = ?1 AND r.customer_id = ?2", error);
+  if (answer == NULL)
+    return FALSE;
+  stale = drd_store_prepare (db,
+      "UPDATE jobs SET state = 0, next_attempt_at = ?2, updated_at = ?2, "
+      "last_error = 'answer changed while settling; computing again' "
+      "WHERE id = ?1 AND state <> 2", error);
+  if (stale == NULL)
+    return FALSE;
 
   for (guint i = 0; i < b->results->len; i++)
     {
       const DrdSettleResult *r = &g_array_index (b->results, DrdSettleResult, i);
+      int rc;
+
+      sqlite3_bind_int64 (answer, 1, r->event_id);
+      sqlite3_bind_int64 (answer, 2, r->customer_id);
+      rc = sqlite3_step (answer);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return drd_store_set_sqlite_error (error, db, "select response to settle");
+      /* (An existing row wins: "already settled", whatever was computed.) */
+      if (rc == SQLITE_ROW && !sqlite3_column_int (answer, 2)
+          && ((DrdAnswer) sqlite3_column_int (answer, 0) != r->answer
+              || sqlite3_column_int64 (answer, 1) != r->answered_at))
+        {
+          sqlite3_reset (answer);
+          b->n_stale++;
+          if (r->job_id > 0)
+            {
+              sqlite3_bind_int64 (stale, 1, r->job_id);
+              sqlite3_bind_int64 (stale, 2, b->now);
+              if (!drd_store_step_done (db, stale, "requeue settle job", error))
+                return FALSE;
+              sqlite3_reset (stale);
+            }
+          continue;
+        }
+      sqlite3_reset (answer);
 
       sqlite3_bind_int64 (ins, 1, r->event_id);
       sqlite3_bind_int64 (ins, 2, r->customer_id);

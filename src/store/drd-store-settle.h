@@ -174,6 +174,8 @@ typedef struct {
   guint   n_settled;    /* new settlement rows */
   guint   n_already;    /* results that found their row already there */
   gint64  points_credited;
+  guint   n_stale;      /* results not written: the answer changed since they
+                         * were computed (their jobs are pending, due now) */
 } DrdSettleBatch;
 
 DrdSettleBatch *drd_settle_batch_new (gint64 now);
@@ -184,7 +186,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdSettleBatch, drd_settle_batch_free)
 /* Writes @batch (borrowed: keep it alive until the callback): meter days
  * upserted (never replacing a day by one with fewer slots), per result the
  * settlement row + (when new and points > 0) the ledger credit + the job
- * done, per wait the job back to pending (or failed). Completes after
+ * done, per wait the job back to pending (or failed). A result for a
+ * customer without a settlement row whose answer or answered_at differs
+ * from the customer's response as it is now (an operator answer recorded
+ * after the settler read it) is NOT written:
+ * its job goes back to pending, due at batch->now, so the customer is
+ * computed again with the new answer (counted in n_stale). Completes after
  * COMMIT; the out fields of @batch are then set. Idempotent: a failed
  * commit may be submitted again as it is. */
 void            drd_store_settle_commit_async (DrdStore            *self,

@@ -43,10 +43,16 @@
  * Answer deadline
  *   answer_deadline 0 at start means end_at. It must be <= end_at. Portal
  *   and API answers are accepted while the event is scheduled or active
- *   and now < answer_deadline; operator answers are accepted while the
- *   event is scheduled, active or ended (also after the deadline, e.g. for
- *   events recorded after the fact), never once it is settling, settled or
- *   cancelled.
+ *   and now < answer_deadline. Operator answers (on a customer's behalf)
+ *   are accepted while the event is scheduled or active, and while it is
+ *   ended or settling as long as THAT customer has no settlements row yet
+ *   — also after the deadline, e.g. for events recorded after the fact.
+ *   Once the customer's row exists they are refused (CLOSED, "customer N
+ *   of event M is already settled"); for settled and cancelled events
+ *   always. The settler's commit (drd-store-settle.h) only writes a
+ *   settlement whose answer and answered_at still equal the response's,
+ *   so a settlement never uses a stale answer: an answer either comes
+ *   before the row (and is used) or after it (and is refused).
  */
 #pragma once
 
