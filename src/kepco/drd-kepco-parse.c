@@ -2,6 +2,7 @@
 #include "config.h"
 #include "kepco/drd-kepco-parse.h"
 #include "kepco/drd-kepco-parse-private.h"
+#include "core/drd-json-guard.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -749,6 +750,7 @@ drd_kepco_parse_day_with_flags (const char  *body,
   gboolean seen[DRD_KEPCO_SLOTS_PER_DAY] = { FALSE, };
   const char *end = NULL;
   const char *cust_no, *mr_ymd;
+  const char *why_not = NULL;
   char want_date[9] = "", got_date[9];
   JsonNode *root, *list_node, *entry_node;
   JsonObject *root_obj, *entry;
@@ -795,6 +797,15 @@ drd_kepco_parse_day_with_flags (const char  *body,
       day = parse_fast (body, len, expect_cust_no, want_date);
       if (day || (flags & DRD_KEPCO_PARSE_FAST_PATH_ONLY))
         return g_steal_pointer (&day);
+    }
+
+  /* json-glib leaks on a second top-level value and on unpaired
+   * surrogate escapes: such bodies never reach it. */
+  if (!drd_json_is_single_object (body, len, &why_not))
+    {
+      g_set_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED,
+                   _("not JSON: %s"), why_not);
+      return NULL;
     }
 
   parser = json_parser_new ();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 #include "kepco/drd-kepco-sim.h"
+#include "core/drd-json-guard.h"
 
 #include "core/drd-time.h"
 
@@ -840,7 +841,8 @@ handle_admin_events (DrdKepcoSim       *sim,
       JsonObject *obj;
       gint64 start, end;
 
-      if (len > 4096 || !json_parser_load_from_data (parser, data ? data : "", (gssize) len, NULL) ||
+      if (len > 4096 || !drd_json_is_single_object (data, len, NULL) ||
+          !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
           (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         {
           set_error_json (msg, SOUP_STATUS_BAD_REQUEST, "expected {\"start\":ISO8601,\"end\":ISO8601}");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 #include "portal/drd-portal.h"
+#include "core/drd-json-guard.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -811,6 +812,7 @@ handle_api_answer (DrdPortal         *self,
   gint64 event_id;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
+  const char *why_not = NULL;
   Pending *p;
 
   if (!content_type_is (msg, "application/json"))
@@ -822,6 +824,13 @@ handle_api_answer (DrdPortal         *self,
   if (!g_utf8_validate_len (data, len, NULL))
     {
       set_json_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", "The body is not valid UTF-8.");
+      return;
+    }
+  /* json-glib leaks on a second top-level value and on unpaired
+   * surrogate escapes (a remote memory exhaustion): refuse those first. */
+  if (!drd_json_is_single_object (data, len, &why_not))
+    {
+      set_json_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", why_not);
       return;
     }
   /* An empty body parses fine with no root at all. */

@@ -149,6 +149,9 @@ static const BadCase bad_cases[] = {
   { "truncated", -2, "{\"dayLpDataInfoList\":[{\"custNo\":\"0123456789\",\"mr_", NULL, NULL, NULL, "not JSON" },
   { "top-level array", -2, "[]", NULL, NULL, NULL, "top level is an array" },
   { "top-level string", -2, "\"hello\"", NULL, NULL, NULL, "top level is a string" },
+  /* json-glib leaks on these two shapes: the guard refuses them first. */
+  { "second top-level value", -2, "{\"dayLpDataInfoList\":[]}{\"x\":1}", NULL, NULL, NULL, "nothing after it" },
+  { "lone surrogate escape", -2, "{\"dayLpDataInfoList\":[],\"s\":\"\\udfff\"}", NULL, NULL, NULL, "unpaired surrogate" },
   { "no list", -2, "{\"resultCode\":\"00\"}", NULL, NULL, NULL, "has no dayLpDataInfoList" },
   { "list not array", -2, "{\"dayLpDataInfoList\":{}}", NULL, NULL, NULL, "dayLpDataInfoList is an object, expected an array" },
   { "entry not object", -2, "{\"dayLpDataInfoList\":[42]}", NULL, NULL, NULL, "the day entry is a number" },
