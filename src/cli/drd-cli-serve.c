@@ -71,11 +71,7 @@ start_settlement (DrdCliContext   *ctx,
   drd_config_apply_params (config, &params);
 
   client = drd_kepco_client_new (kepco_url, service_key != NULL ? service_key : "");
-  g_object_set (client,
-                "max-in-flight", drd_config_get_kepco_max_concurrent (config),
-                "timeout-ms", drd_config_get_kepco_timeout (config) * 1000,
-                "max-attempts", drd_config_get_kepco_max_attempts (config),
-                NULL);
+  drd_config_apply_kepco_limits (config, client);
   settler = drd_settler_new (store, client, &params);
   dispatcher = drd_dispatcher_new (store);
   g_signal_connect_swapped (dispatcher, "event-ended", G_CALLBACK (drd_settler_scan), settler);

@@ -184,11 +184,7 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   drd_config_apply_params (config, &params);
 
   client = drd_kepco_client_new (kepco_url, service_key != NULL ? service_key : "");
-  g_object_set (client,
-                "max-in-flight", drd_config_get_kepco_max_concurrent (config),
-                "timeout-ms", drd_config_get_kepco_timeout (config) * 1000,
-                "max-attempts", drd_config_get_kepco_max_attempts (config),
-                NULL);
+  drd_config_apply_kepco_limits (config, client);
   settler = drd_settler_new (store, client, &params);
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;

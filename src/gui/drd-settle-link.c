@@ -30,11 +30,7 @@ static void update_overview (DrdSettleLink *self);
 static void
 apply_kepco_limits (DrdSettleLink *self)
 {
-  g_object_set (self->client,
-                "max-in-flight", drd_config_get_kepco_max_concurrent (self->config),
-                "timeout-ms", drd_config_get_kepco_timeout (self->config) * 1000,
-                "max-attempts", drd_config_get_kepco_max_attempts (self->config),
-                NULL);
+  drd_config_apply_kepco_limits (self->config, self->client);
 }
 
 static void

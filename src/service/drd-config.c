@@ -994,3 +994,17 @@ drd_config_save_service_key (const char  *db_path,
     }
   return TRUE;
 }
+
+void
+drd_config_apply_kepco_limits (DrdConfig      *self,
+                               DrdKepcoClient *client)
+{
+  g_return_if_fail (DRD_IS_CONFIG (self));
+  g_return_if_fail (DRD_IS_KEPCO_CLIENT (client));
+
+  g_object_set (client,
+                "max-in-flight", drd_config_get_kepco_max_concurrent (self),
+                "timeout-ms", drd_config_get_kepco_timeout (self) * 1000,
+                "max-attempts", drd_config_get_kepco_max_attempts (self),
+                NULL);
+}

@@ -27,6 +27,7 @@
 
 #include "core/drd-params.h"
 #include "core/drd-types.h"
+#include "kepco/drd-kepco-client.h"
 
 G_BEGIN_DECLS
 
@@ -157,5 +158,10 @@ gboolean    drd_config_load_service_key (const char  *db_path,
 gboolean    drd_config_save_service_key (const char  *db_path,
                                          const char  *key,
                                          GError     **error);
+
+/* Applies the operator's KEPCO limits (concurrency, per-request timeout,
+ * attempts) to @client; call again on "kepco-changed". */
+void drd_config_apply_kepco_limits (DrdConfig      *self,
+                                    DrdKepcoClient *client);
 
 G_END_DECLS
