@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gui/drd-application.h"
@@ -153,12 +154,18 @@ main (int argc, char **argv)
   g_autofree char *url = NULL;
   gint64 outage_start = 0, outage_end = 0;
   int settle_timeout = 600;
+  const char *st = g_getenv ("DRD_BENCH_SETTLE_TIMEOUT");
+  int retry_base = 2, retry_cap = 10;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database (an ended event to settle)", "PATH" },
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, &url, "Simulator base URL", "URL" },
     { "outage-start", 0, 0, G_OPTION_ARG_INT64, &outage_start, "Outage start (Unix s)", "T" },
     { "outage-end", 0, 0, G_OPTION_ARG_INT64, &outage_end, "Outage end (Unix s)", "T" },
     { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_timeout, "Give up after S s", "S" },
+    { "retry-base", 0, 0, G_OPTION_ARG_INT, &retry_base,
+      "Settler error backoff base (s; drdesk: 30)", "S" },
+    { "retry-cap", 0, 0, G_OPTION_ARG_INT, &retry_cap,
+      "Settler error backoff cap (s; drdesk: 3600)", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- DR Desk window during a KEPCO outage");
@@ -179,6 +186,8 @@ main (int argc, char **argv)
                   : "needs --db, --kepco-url, --outage-start, --outage-end");
       return 2;
     }
+  if (st != NULL)
+    settle_timeout = atoi (st);
   gtk_init ();
   drd_gui_init ();
 
@@ -194,7 +203,6 @@ main (int argc, char **argv)
   g_timeout_add (LOOP_MS, on_loop, NULL);
   gtk_window_present (GTK_WINDOW (window));
   drd_window_set_store (window, store);
-  drd_window_set_view (window, "overview");
   overview = drd_window_get_overview (window);
 
   link = drd_settle_link_new (store, NULL, db, url, &error);
@@ -203,7 +211,15 @@ main (int argc, char **argv)
       g_printerr ("bench-outage: %s\n", error->message);
       return 1;
     }
+  if (drd_settle_link_get_warning (link) != NULL)
+    g_print ("BENCH warning %s\n", drd_settle_link_get_warning (link));
   settler = drd_settle_link_get_settler (link);
+  /* Only how long a failed job waits before its next try: with drdesk's
+   * 30 s doubling to an hour, the catch-up after the outage would be
+   * dominated by backoff sleeps. Breaker cooldown and client retries stay
+   * as drdesk has them. */
+  g_object_set (settler, "retry-base-s", (guint) retry_base, "retry-cap-s", (guint) retry_cap,
+                NULL);
   w.link = link;
   w.overview = overview;
   g_signal_connect (drd_settle_link_get_client (link), "notify::breaker-state",
@@ -257,7 +273,23 @@ main (int argc, char **argv)
          && (drd_settler_get_n_total (settler) == 0
              || drd_settler_get_n_done (settler) < drd_settler_get_n_total (settler)
              || drd_settler_get_busy (settler)))
-    run_until_wall (g_get_real_time () + 200000);
+    {
+      static gint64 last_print;
+
+      run_until_wall (g_get_real_time () + 200000);
+      if (g_get_real_time () - last_print > 10 * G_USEC_PER_SEC)
+        {
+          last_print = g_get_real_time ();
+          g_print ("BENCH progress %.0f s: done %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                   ", waiting %" G_GUINT64_FORMAT ", failed %" G_GUINT64_FORMAT ", breaker %s, last error %s\n",
+                   (last_print - t) / 1e6, drd_settler_get_n_done (settler),
+                   drd_settler_get_n_total (settler), drd_settler_get_n_waiting (settler),
+                   drd_settler_get_n_failed (settler),
+                   drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (
+                     drd_settle_link_get_client (link))),
+                   drd_settler_get_last_error (settler) ? drd_settler_get_last_error (settler) : "-");
+        }
+    }
   measuring = FALSE;
   g_print ("BENCH recovery-s %.1f\n", (g_get_real_time () - t) / 1e6);
   g_print ("BENCH recovery-loop-stall-ms %.1f (frame gap %.1f)\n", max_late_us / 1000.0,

@@ -66,6 +66,8 @@ sqlite3 "$tmp/win.db" "UPDATE responses SET answer = 1, answered_at = strftime('
                        WHERE event_id = $id AND customer_id % 5 < 2;"
 "$ctl" --db "$tmp/win.db" event end "$id" >/dev/null
 sqlite3 "$tmp/win.db" ".backup '$tmp/ref.db'"
+# The window reads its KEPCO service key from the file next to the database.
+(umask 077; printf 'bench\n' > "$tmp/win.db.kepco-key")
 echo "bench-outage: $n customers, event $id $ev_start/$ev_end, outage ${outage_s} s" >&2
 
 # ---- 2. reference ----
