@@ -26,6 +26,7 @@
 #include "gui/drd-overview.h"
 #include "gui/drd-settle-link.h"
 #include "gui/drd-window.h"
+#include "service/drd-config.h"
 
 #define LOOP_MS 10
 
@@ -155,7 +156,7 @@ main (int argc, char **argv)
   gint64 outage_start = 0, outage_end = 0;
   int settle_timeout = 600;
   const char *st = g_getenv ("DRD_BENCH_SETTLE_TIMEOUT");
-  int retry_base = 2, retry_cap = 10;
+  int retry_base = 2, retry_cap = 10, kepco_timeout = 15, recovery_cooldown_ms = 0;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database (an ended event to settle)", "PATH" },
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, &url, "Simulator base URL", "URL" },
@@ -164,6 +165,10 @@ main (int argc, char **argv)
     { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_timeout, "Give up after S s", "S" },
     { "retry-base", 0, 0, G_OPTION_ARG_INT, &retry_base,
       "Settler error backoff base (s; drdesk: 30)", "S" },
+    { "kepco-timeout", 0, 0, G_OPTION_ARG_INT, &kepco_timeout,
+      "The window's KEPCO request timeout (s; drdesk: 15)", "S" },
+    { "recovery-cooldown-ms", 0, 0, G_OPTION_ARG_INT, &recovery_cooldown_ms,
+      "Breaker cooldown after the outage (ms; 0 = drdesk's 30000)", "MS" },
     { "retry-cap", 0, 0, G_OPTION_ARG_INT, &retry_cap,
       "Settler error backoff cap (s; drdesk: 3600)", "S" },
     { NULL }
@@ -172,6 +177,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(DrdStore) store = NULL;
   g_autoptr(DrdSettleLink) link = NULL;
+  g_autoptr(DrdConfig) config = NULL;
   DrdSettler *settler;
   DrdWindow *window;
   DrdOverview *overview;
@@ -205,7 +211,14 @@ main (int argc, char **argv)
   drd_window_set_store (window, store);
   overview = drd_window_get_overview (window);
 
-  link = drd_settle_link_new (store, NULL, db, url, &error);
+  config = drd_config_new ();
+  if (!drd_config_set_value (config, "kepco-timeout", g_variant_new_uint32 ((guint) kepco_timeout),
+                             &error))
+    {
+      g_printerr ("bench-outage: %s\n", error->message);
+      return 2;
+    }
+  link = drd_settle_link_new (store, config, db, url, &error);
   if (link == NULL)
     {
       g_printerr ("bench-outage: %s\n", error->message);
@@ -265,6 +278,9 @@ main (int argc, char **argv)
            drd_settler_get_n_done (settler), drd_settler_get_n_total (settler));
 
   /* After: settlement catches up. The main loop is watched here too. */
+  if (recovery_cooldown_ms > 0)
+    g_object_set (drd_settle_link_get_client (link), "breaker-cooldown-ms",
+                  (guint) recovery_cooldown_ms, NULL);
   reset_measure ();
   measuring = TRUE;
   t = g_get_real_time ();
