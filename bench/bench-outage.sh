@@ -108,6 +108,14 @@ echo "longest main-loop stall during the outage: ${stall} ms (idle noise floor, 
 echo "breaker open shown by the overview: ${seen}"
 echo "settled: ${settled% *} of ${settled#* } customers (${rows} settlement rows)"
 echo "ledger equal to the fault-free drdeskctl settle: ${equal}"
+# Rows the window did settle, each against the reference's row.
+sqlite3 "$tmp/win.db" "ATTACH '$tmp/ref.db' AS r;
+  SELECT 'settled rows identical to the reference: ' || count(*) || ' of ' ||
+         (SELECT count(*) FROM settlements) FROM settlements w JOIN r.settlements x
+   USING (event_id, customer_id)
+   WHERE w.answer IS x.answer AND w.baseline_wh IS x.baseline_wh AND w.actual_wh IS x.actual_wh
+     AND w.reduction_wh IS x.reduction_wh AND w.outcome IS x.outcome AND w.points IS x.points
+     AND w.note IS x.note;"
 [[ "$equal" == yes ]] || diff "$tmp/ref.ledger" "$tmp/win.ledger" | head -20 >&2
 if [[ "$equal" == yes && "$seen" == yes && "${settled% *}" == "${settled#* }" \
       && $(echo "$stall <= 100" | bc) == 1 ]]; then
