@@ -25,6 +25,7 @@ G_BEGIN_DECLS
   X (event,     N_("event start|end|cancel|list ...")) \
   X (answer,    N_("answer EVENT_ID CUSTOMER_ID accept|deny")) \
   X (links,     N_("links EVENT_ID [--output FILE] [--base-url URL] | links --rotate CUSTOMER_ID")) \
+  X (notifications, N_("notifications EVENT_ID")) \
   X (serve,     N_("serve [--listen ADDR:PORT] [--kepco-url URL]")) \
   X (settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key KEY]")) \
   X (export,    N_("export settlement EVENT_ID [--output FILE] [--bom]")) \

@@ -984,6 +984,36 @@ test_event_backfill_deadline (Fixture *f, gconstpointer data)
   run_clear (&r);
 }
 
+/* The operator sees how each webhook notification went. */
+static void
+test_notifications (Fixture *f, gconstpointer data)
+{
+  Run r;
+
+  import_small (f);
+  r = RUN (f, "event", "start", "--name", "Hooks", "--kind", "economic",
+           "--start", "2030-07-01T14:00:00+09:00", "--end", "2030-07-01T15:00:00+09:00",
+           "--target-kw", "10");
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  sql_exec (f->db,
+            "INSERT INTO outbox (event_id, customer_id, url, body, state, attempts, next_attempt_at,"
+            " last_status, last_error, created_at, delivered_at) VALUES"
+            " (1, 1, 'http://127.0.0.1:9/a', '{}', 2, 1, 0, 200, NULL, 0, 1909000000),"
+            " (1, 2, 'http://127.0.0.1:9/b', '{}', 3, 5, 0, 404, 'HTTP 404, giving up', 0, NULL)");
+  r = RUN (f, "notifications", "1");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==,
+                   "customer_id,url,state,attempts,last_status,last_error,delivered_at\n"
+                   "1,http://127.0.0.1:9/a,delivered,1,200,,2030-06-30T06:46:40+09:00\n"
+                   "2,http://127.0.0.1:9/b,failed,5,404,\"HTTP 404, giving up\",\n");
+  g_assert_nonnull (strstr (r.err, "1 delivered, 0 pending, 1 failed"));
+  run_clear (&r);
+  r = RUN (f, "notifications");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+}
+
 /* Option values are bytes: Korean works whatever the locale. */
 static void
 test_event_c_locale (Fixture *f, gconstpointer data)
@@ -1443,6 +1473,7 @@ main (int argc, char **argv)
   ADD ("/cli/event/overlap", test_event_overlap);
   ADD ("/cli/event/lifecycle", test_event_lifecycle);
   ADD ("/cli/event/backfill-deadline", test_event_backfill_deadline);
+  ADD ("/cli/notifications", test_notifications);
   ADD ("/cli/event/warnings", test_event_warnings);
   ADD ("/cli/event/c-locale", test_event_c_locale);
   ADD ("/cli/answer", test_answer);
