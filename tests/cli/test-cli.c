@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* drdeskctl as users run it: the real binary in a subprocess, on real
  * SQLite files in a temporary directory. */
+#include "../drd-test-sql.h"
 #include "config.h"
 
 #include <string.h>
@@ -482,7 +483,6 @@ start_event (Fixture *f, const char *name, const char *start, const char *end,
 static void
 test_demo_large_event (Fixture *f, gconstpointer data)
 {
-  g_autofree char *sql = NULL;
   gint64 t0 = g_get_monotonic_time ();
   gint64 id;
   Run r;
@@ -504,9 +504,8 @@ test_demo_large_event (Fixture *f, gconstpointer data)
   run_clear (&r);
   g_test_message ("event start 100000: %.2f s", (g_get_monotonic_time () - t0) / 1e6);
 
-  sql = g_strdup_printf ("SELECT count(*) FROM responses WHERE event_id = %" G_GINT64_FORMAT
-                         " AND answer = 0", id);
-  g_assert_cmpint (sql_int (f->db, sql), ==, 100000);
+  g_assert_cmpint (drd_test_sql_int (f->db, "SELECT count(*) FROM responses WHERE event_id = ?"
+                                    " AND answer = 0", "i", id), ==, 100000);
   g_assert_cmpint (sql_int (f->db, "SELECT target_w FROM events"), ==, 50000500);
 }
 
@@ -1070,7 +1069,7 @@ test_event_warnings (Fixture *f, gconstpointer data)
 static void
 test_answer (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = NULL, *sql = NULL, *expected = NULL;
+  g_autofree char *id = NULL, *actor = NULL, *expected = NULL;
   g_auto(GStrv) fields = NULL;
   gint64 a, c;
   Run r;
@@ -1090,9 +1089,9 @@ test_answer (Fixture *f, gconstpointer data)
   g_assert_cmpstr (fields[4], ==, "operator\n");
   run_clear (&r);
 
-  sql = g_strdup_printf ("SELECT count(*) FROM audit_log WHERE action = 'answer' AND "
-                         "actor = 'operator:%s'", g_get_user_name ());
-  g_assert_cmpint (sql_int (f->db, sql), ==, 1);
+  actor = g_strconcat ("operator:", g_get_user_name (), NULL);
+  g_assert_cmpint (drd_test_sql_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'answer'"
+                                    " AND actor = ?", "s", actor), ==, 1);
 
   r = RUN (f, "answer", id, "1", "deny");
   g_assert_cmpint (r.status, ==, 0);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The portal over real HTTP (SoupSession → DrdPortal on 127.0.0.1 port 0)
  * on a real temporary database. */
+#include "../drd-test-sql.h"
 #include "config.h"
 
 #include <gio/gio.h>
@@ -114,10 +115,8 @@ db_answer (Fixture *f,
            gint64   event_id,
            gint64   customer_id)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT answer FROM responses WHERE event_id = %"
-                                          G_GINT64_FORMAT " AND customer_id = %" G_GINT64_FORMAT,
-                                          event_id, customer_id);
-  return db_int (f, sql);
+  return drd_test_sql_int (f->db_path, "SELECT answer FROM responses WHERE event_id = ?"
+                           " AND customer_id = ?", "ii", event_id, customer_id);
 }
 
 static gint64

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DrdStore on real database files in a temporary directory. */
+#include "../drd-test-sql.h"
 #include "config.h"
 
 #include "store/drd-store-private.h"
@@ -204,9 +205,9 @@ test_migrate_empty (Fixture       *f,
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
     {
-      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_schema WHERE name = '%s'", objects[i]);
       g_test_message ("schema object %s", objects[i]);
-      g_assert_cmpint (raw_int (f->path, sql), ==, 1);
+      g_assert_cmpint (drd_test_sql_int (f->path, "SELECT count(*) FROM sqlite_schema WHERE name = ?",
+                                         "s", objects[i]), ==, 1);
     }
 }
 
@@ -1214,7 +1215,6 @@ test_counts_o1 (Fixture       *f,
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   gint64 ev;
-  g_autofree char *tamper = NULL;
 
   add_customers (f, 50);
   ev = start_event (f, NULL, T0 + HOUR, T0 + 2 * HOUR, 0, NULL);
@@ -1235,8 +1235,7 @@ test_counts_o1 (Fixture       *f,
 
   /* And the function really answers from that row: change the row behind
    * its back and it reports the change. */
-  tamper = g_strdup_printf ("UPDATE event_counts SET n_accept = 4321 WHERE event_id = %" G_GINT64_FORMAT, ev);
-  raw_exec (f->path, tamper);
+  drd_test_sql_exec (f->path, "UPDATE event_counts SET n_accept = 4321 WHERE event_id = ?", "i", ev);
   g_assert_true (drd_store_get_response_counts (f->store, ev, &c, &error));
   g_assert_no_error (error);
   g_assert_cmpint (c.n_accept, ==, 4321);
