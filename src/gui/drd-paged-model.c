@@ -246,36 +246,28 @@ drd_paged_model_find (DrdPagedModel *self, gint64 id)
   return G_MAXUINT;
 }
 
-/* Fills the slot showing the row's id; TRUE when something visible changed. */
-static gboolean
-apply_row (DrdPagedModel *self, gconstpointer row, Slot **out_slot)
+/* Fills the slot showing the row's id, if any; the item notifies what
+ * changed. */
+static void
+apply_row (DrdPagedModel *self, gconstpointer row)
 {
   DrdPagedModelClass *klass = DRD_PAGED_MODEL_GET_CLASS (self);
   DrdPagedModelPrivate *priv = PRIV (self);
   gint64 id = klass->row_id (row);
   Slot *slot = g_hash_table_lookup (priv->by_id, &id);
-  gboolean changed;
 
-  *out_slot = NULL;
   if (slot == NULL || slot->pos >= priv->ids->len
       || g_array_index (priv->ids, gint64, slot->pos) != id)
-    return FALSE;
-  *out_slot = slot;
-  changed = klass->update_item (self, slot->item, row) || !slot->loaded;
+    return;
+  klass->update_item (self, slot->item, row);
   slot->loaded = TRUE;
-  return changed;
 }
 
 void
 drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows)
 {
   for (guint i = 0; rows != NULL && i < rows->len; i++)
-    {
-      Slot *slot;
-
-      if (apply_row (self, g_ptr_array_index (rows, i), &slot))
-        g_list_model_items_changed (G_LIST_MODEL (self), slot->pos, 1, 1);
-    }
+    apply_row (self, g_ptr_array_index (rows, i));
 }
 
 static void
@@ -303,9 +295,12 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!req->refresh && req->version == priv->version)
     {
-      /* The page is where it was: one change for the whole page. */
+      /* The page is where it was. Its items are filled in place: they
+       * notify their properties and the cells bound to them follow. No
+       * items_changed: GTK would unbind and bind every cell of the page
+       * again for the same objects (30 ms of one main-loop iteration for a
+       * page of the responses table, bench/bench-gui.sh). */
       guint start = req->page * DRD_PAGED_MODEL_PAGE_SIZE;
-      gboolean any = FALSE;
 
       for (guint i = 0; i < rows->len; i++)
         {
@@ -326,13 +321,9 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
               g_hash_table_insert (priv->slots, GUINT_TO_POINTER (pos), slot);
               by_id_add (priv, slot);
             }
-          any |= apply_row (self, g_ptr_array_index (rows, i), &slot);
+          apply_row (self, g_ptr_array_index (rows, i));
         }
       evict (self);
-      if (any && start < priv->exposed)
-        g_list_model_items_changed (G_LIST_MODEL (self), start,
-                                    MIN (rows->len, priv->exposed - start),
-                                    MIN (rows->len, priv->exposed - start));
     }
   else
     drd_paged_model_apply_rows (self, rows);
