@@ -439,6 +439,13 @@ all_exposed (gpointer data)
   return g_list_model_get_n_items (G_LIST_MODEL (f->model)) == N_CUSTOMERS;
 }
 
+static gboolean
+all_exposed_but_two (gpointer data)
+{
+  Fixture *f = data;
+  return g_list_model_get_n_items (G_LIST_MODEL (f->model)) == N_CUSTOMERS - 2;
+}
+
 static void
 test_gradual_first_fill (Fixture *f, gconstpointer data)
 {
@@ -471,6 +478,94 @@ test_gradual_first_fill (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c.pos, ==, N_CUSTOMERS / 7);
   g_assert_cmpuint (c.removed, ==, N_CUSTOMERS - N_CUSTOMERS / 7);
   g_assert_cmpuint (c.added, ==, 0);
+}
+
+/* What a list view holds: the ids of the items it was told about. */
+static void
+on_mirror_changed (GListModel *model, guint pos, guint removed, guint added, GArray *mirror)
+{
+  g_array_remove_range (mirror, pos, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(DrdCustomerRow) row = g_list_model_get_item (model, pos + i);
+      gint64 id = drd_customer_row_get_id (row);
+
+      g_array_insert_val (mirror, pos + i, id);
+    }
+}
+
+static void
+check_refresh_while_filling (Fixture *f, DrdPagedDiff diff)
+{
+  DrdPagedModel *paged = DRD_PAGED_MODEL (f->model);
+  GListModel *list = G_LIST_MODEL (f->model);
+  g_autoptr(GArray) mirror = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GArray *fresh;
+  const GArray *ids;
+  guint shown;
+  Change c;
+
+  drd_paged_model_set_diff (paged, diff);
+  drd_paged_model_set_gradual (paged, TRUE);
+  drd_paged_model_clear (paged);
+  run_query (f, NULL, 0, DRD_GRID_ANY_ANSWER, DRD_GRID_SORT_ID, FALSE);
+  shown = g_list_model_get_n_items (list);
+  g_assert_cmpuint (shown, <, 100);
+  for (guint i = 0; i < shown; i++)
+    {
+      g_autoptr(DrdCustomerRow) row = g_list_model_get_item (list, i);
+      gint64 id = drd_customer_row_get_id (row);
+
+      g_array_append_val (mirror, id);
+    }
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_mirror_changed), mirror);
+
+  /* A live refresh arrives while the table is still filling: customer 3
+   * (shown) and 5000 (not shown yet) left the list. */
+  ids = drd_paged_model_get_ids (paged);
+  fresh = g_array_sized_new (FALSE, FALSE, sizeof (gint64), ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, gint64, i) != 3 && g_array_index (ids, gint64, i) != 5000)
+      g_array_append_val (fresh, g_array_index (ids, gint64, i));
+  g_array_set_size (f->changes, 0);
+  drd_paged_model_set_ids (paged, fresh, TRUE);
+
+  /* Only what was shown changed, and the fill goes on from there: the
+   * view was not made to take every remaining row at once. The exact diff
+   * sees customer 3 leave; the ends diff sees rows 3..5000 replaced and
+   * redoes the shown part of them. */
+  g_assert_cmpuint (f->changes->len, ==, 1);
+  c = g_array_index (f->changes, Change, 0);
+  g_assert_cmpuint (c.pos, ==, 2);
+  if (diff == DRD_PAGED_DIFF_SORTED)
+    {
+      g_assert_cmpuint (c.removed, ==, 1);
+      g_assert_cmpuint (c.added, ==, 0);
+      g_assert_cmpuint (g_list_model_get_n_items (list), ==, shown - 1);
+    }
+  else
+    {
+      g_assert_cmpuint (c.removed, ==, shown - 2);
+      g_assert_cmpuint (c.added, ==, shown - 2);
+      g_assert_cmpuint (g_list_model_get_n_items (list), ==, shown);
+    }
+  g_assert_cmpuint (drd_paged_model_get_n_rows (paged), ==, N_CUSTOMERS - 2);
+
+  /* Filled to the end, the view holds exactly the model's ids. */
+  g_assert_true (drd_test_wait (all_exposed_but_two, f, 5000));
+  g_assert_cmpuint (mirror->len, ==, N_CUSTOMERS - 2);
+  ids = drd_paged_model_get_ids (paged);
+  g_assert_cmpmem (mirror->data, mirror->len * sizeof (gint64),
+                   ids->data, ids->len * sizeof (gint64));
+  g_signal_handlers_disconnect_by_data (list, mirror);
+  g_assert_true (drd_test_wait (model_idle, f->model, 5000));
+}
+
+static void
+test_refresh_while_filling (Fixture *f, gconstpointer data)
+{
+  check_refresh_while_filling (f, DRD_PAGED_DIFF_ENDS);
+  check_refresh_while_filling (f, DRD_PAGED_DIFF_SORTED);
 }
 
 static gboolean
@@ -573,6 +668,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/gui/models/responses-exact", Fixture, NULL, fixture_setup, test_responses_exact,
               fixture_teardown);
+  g_test_add ("/gui/models/refresh-while-filling", Fixture, NULL, fixture_setup,
+              test_refresh_while_filling, fixture_teardown);
   g_test_add ("/gui/models/gradual-first-fill", Fixture, NULL, fixture_setup,
               test_gradual_first_fill, fixture_teardown);
   g_test_add ("/gui/models/progressive-ids", Fixture, "progressive", fixture_setup,
