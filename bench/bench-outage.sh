@@ -19,9 +19,10 @@
 #     requests held 60 s, beyond drdesk's 15 s timeout) and
 #     --outage START/START+OUTAGE_S (default 60) starting LEAD_S (default
 #     15) seconds after drdesk. DRD_BENCH_STALL=1 makes drdesk print, once
-#     a second, the longest lateness of a 5 ms main-loop timer, the longest
-#     frame-clock gap, the breaker state, settled/total and the overview's
-#     KEPCO indicator text (src/gui/drd-bench-stall.h). The script waits
+#     a second, the longest lateness of a 5 ms main-loop timer (and the
+#     main thread's CPU time during it), the longest frame-clock gap, the
+#     breaker state, settled/total and the overview's KEPCO indicator text
+#     (src/gui/drd-bench-stall.h). The script waits
 #     until the event is settled (at most SETTLE_TIMEOUT_S, default 3600),
 #     then quits drdesk with SIGTERM;
 #  5. the settlements and points ledger of both databases are compared.
@@ -117,6 +118,17 @@ stall_max () {
     END { printf "%.1f\n", m + 0 }' "$1"
 }
 
+# stall_cpu FILE FROM TO: the main thread's CPU time (ms) during the
+# longest stall of those lines (much less than the stall: it was waiting).
+stall_cpu () {
+  awk -v a="$2" -v b="$3" '
+    $1 == "BENCH" && $2 == "stall" {
+      t = substr($3, 3) + 0; l = substr($4, 13) + 0; c = substr($5, 8) + 0
+      if (t > a && t - 1 < b && l > m) { m = l; mc = c }
+    }
+    END { printf "%.1f\n", mc + 0 }' "$1"
+}
+
 # ---- 1. database ----
 day=$(TZ=Asia/Seoul date -d '3 days ago' +%Y-%m-%d)
 ev_start="${day}T14:00:00+09:00"
@@ -189,6 +201,7 @@ ledger "$tmp/win.db" > "$tmp/win.ledger"
 # ---- 5. verdict ----
 out="$tmp/win.out"
 stall=$(stall_max "$out" loop-max-ms "$o_start" "$o_end")
+stall_cpu_ms=$(stall_cpu "$out" "$o_start" "$o_end")
 frame=$(stall_max "$out" frame-max-ms "$o_start" "$o_end")
 before=$(stall_max "$out" loop-max-ms "$(( w0 + 3 ))" "$o_start")
 after=$(stall_max "$out" loop-max-ms "$o_end" 9999999999)
@@ -220,7 +233,7 @@ if cmp -s "$tmp/ref.ledger" "$tmp/win.ledger"; then equal=yes; else equal=no; fi
 echo "outage: ${outage_s} s, ${n} customers (${targeted} targeted), drdesk with its default KEPCO settings"
 echo "idle noise floor (drdesk with nothing to do, same machine, this run): ${idle} ms (frame gap ${idle_frame} ms)"
 echo "longest main-loop stall before the outage (settling, 40% faults): ${before} ms"
-echo "longest main-loop stall during the outage: ${stall} ms (frame gap ${frame} ms)"
+echo "longest main-loop stall during the outage: ${stall} ms (main thread on CPU ${stall_cpu_ms} ms of it; frame gap ${frame} ms)"
 echo "longest main-loop stall after the outage (catch-up): ${after} ms"
 echo "breaker opened ${to_open} s after the outage began; trips from closed during it: ${trips_in}, outside it: ${trips_out}; re-openings after a failed probe: ${reopens}"
 echo "breaker open shown by the overview: ${seen}${open_text:+ (\"$open_text\")}"

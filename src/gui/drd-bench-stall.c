@@ -3,6 +3,7 @@
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <time.h>
 
 #include "gui/drd-bench-stall.h"
 
@@ -20,9 +21,11 @@ struct _DrdBenchStall
 
   gint64         started_us;
   gint64         last_loop_us;
+  gint64         last_cpu_us;
   gint64         last_tick_us;
   gint64         period_start_us;
   gint64         period_loop_max_us;
+  gint64         period_loop_max_cpu_us;   /* this thread's CPU time in that gap */
   gint64         period_frame_max_us;
   gint64         loop_max_us;
   gint64         frame_max_us;
@@ -32,6 +35,18 @@ static double
 unix_now (void)
 {
   return g_get_real_time () / 1e6;
+}
+
+/* CPU time of the calling (main) thread: tells a stall spent working
+ * from one spent waiting (descheduled, or blocked on the X server). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static DrdKepcoClient *
@@ -49,10 +64,11 @@ print_period (DrdBenchStall *self)
   g_autofree char *one_line = g_strdup (text != NULL ? text : "");
 
   g_strdelimit (one_line, "\r\n", ' ');
-  g_print ("BENCH stall t=%.3f loop-max-ms=%.1f frame-max-ms=%.1f breaker=%s settled=%"
+  g_print ("BENCH stall t=%.3f loop-max-ms=%.1f cpu-ms=%.1f frame-max-ms=%.1f breaker=%s settled=%"
            G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " waiting=%" G_GUINT64_FORMAT " failed=%"
            G_GUINT64_FORMAT " kepco=%s\n",
-           unix_now (), self->period_loop_max_us / 1000.0, self->period_frame_max_us / 1000.0,
+           unix_now (), self->period_loop_max_us / 1000.0, self->period_loop_max_cpu_us / 1000.0,
+           self->period_frame_max_us / 1000.0,
            client != NULL ? drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (client))
                           : "none",
            settler != NULL ? drd_settler_get_n_done (settler) : 0,
@@ -68,20 +84,27 @@ on_loop (gpointer data)
 {
   DrdBenchStall *self = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
 
   if (self->last_loop_us != 0)
     {
       gint64 late = now - self->last_loop_us - LOOP_MS * 1000;
 
-      self->period_loop_max_us = MAX (self->period_loop_max_us, late);
+      if (late > self->period_loop_max_us)
+        {
+          self->period_loop_max_us = late;
+          self->period_loop_max_cpu_us = cpu - self->last_cpu_us;
+        }
       self->loop_max_us = MAX (self->loop_max_us, late);
     }
   self->last_loop_us = now;
+  self->last_cpu_us = cpu;
   if (now - self->period_start_us >= G_USEC_PER_SEC)
     {
       print_period (self);
       self->period_start_us = now;
       self->period_loop_max_us = 0;
+      self->period_loop_max_cpu_us = 0;
       self->period_frame_max_us = 0;
     }
   return G_SOURCE_CONTINUE;

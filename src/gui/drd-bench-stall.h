@@ -3,11 +3,14 @@
  * by DRD_BENCH_STALL=1 in the environment: it times drdesk's own main loop
  * and frame clock and prints machine-readable lines on stdout:
  *
- *   BENCH stall t=UNIX.MS loop-max-ms=X frame-max-ms=Y breaker=STATE
- *         settled=DONE/TOTAL waiting=N failed=N kepco=INDICATOR TEXT
+ *   BENCH stall t=UNIX.MS loop-max-ms=X cpu-ms=C frame-max-ms=Y
+ *         breaker=STATE settled=DONE/TOTAL waiting=N failed=N kepco=TEXT
  *     once a second (one line, wrapped here): X is the largest lateness of
  *     a 5 ms main-loop timer in that second (how long the loop could not
- *     dispatch), Y the largest gap between two frame-clock ticks; breaker
+ *     dispatch), C the CPU time the main thread used in that gap (X much
+ *     larger than C: the thread was waiting, descheduled or blocked on
+ *     the X server, not working), Y the largest gap between two
+ *     frame-clock ticks; breaker
  *     and counts come from the KEPCO client and the settler, the text is
  *     the overview's KEPCO indicator exactly as shown (to the line's end).
  *   BENCH breaker t=UNIX.MS state=STATE     at every breaker change
