@@ -176,6 +176,6 @@ drd_live_monitor_new (DrdStore *store, guint interval_ms)
   self->interval_ms = interval_ms;
   self->context = g_main_context_ref_thread_default ();
   self->changed_id = g_signal_connect (store, "changed", G_CALLBACK (on_store_changed), self);
-  self->thread = g_thread_new ("drd-live-monitor", poll_thread, self);
+  self->thread = g_thread_new ("drd-live-mon", poll_thread, self);
   return self;
 }

@@ -110,19 +110,6 @@ grow (gpointer data)
   return priv->grow_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* Shows every row now (before a diff, which assumes all are shown). */
-static void
-flush_growth (DrdPagedModel *self)
-{
-  DrdPagedModelPrivate *priv = PRIV (self);
-  guint old = priv->exposed;
-
-  g_clear_handle_id (&priv->grow_id, g_source_remove);
-  priv->exposed = priv->ids->len;
-  if (priv->exposed > old)
-    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, priv->exposed - old);
-}
-
 static void
 evict (DrdPagedModel *self)
 {
@@ -246,36 +233,28 @@ drd_paged_model_find (DrdPagedModel *self, gint64 id)
   return G_MAXUINT;
 }
 
-/* Fills the slot showing the row's id; TRUE when something visible changed. */
-static gboolean
-apply_row (DrdPagedModel *self, gconstpointer row, Slot **out_slot)
+/* Fills the slot showing the row's id, if any; the item notifies what
+ * changed. */
+static void
+apply_row (DrdPagedModel *self, gconstpointer row)
 {
   DrdPagedModelClass *klass = DRD_PAGED_MODEL_GET_CLASS (self);
   DrdPagedModelPrivate *priv = PRIV (self);
   gint64 id = klass->row_id (row);
   Slot *slot = g_hash_table_lookup (priv->by_id, &id);
-  gboolean changed;
 
-  *out_slot = NULL;
   if (slot == NULL || slot->pos >= priv->ids->len
       || g_array_index (priv->ids, gint64, slot->pos) != id)
-    return FALSE;
-  *out_slot = slot;
-  changed = klass->update_item (self, slot->item, row) || !slot->loaded;
+    return;
+  klass->update_item (self, slot->item, row);
   slot->loaded = TRUE;
-  return changed;
 }
 
 void
 drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows)
 {
   for (guint i = 0; rows != NULL && i < rows->len; i++)
-    {
-      Slot *slot;
-
-      if (apply_row (self, g_ptr_array_index (rows, i), &slot))
-        g_list_model_items_changed (G_LIST_MODEL (self), slot->pos, 1, 1);
-    }
+    apply_row (self, g_ptr_array_index (rows, i));
 }
 
 static void
@@ -303,9 +282,12 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!req->refresh && req->version == priv->version)
     {
-      /* The page is where it was: one change for the whole page. */
+      /* The page is where it was. Its items are filled in place: they
+       * notify their properties and the cells bound to them follow. No
+       * items_changed: GTK would unbind and bind every cell of the page
+       * again for the same objects (30 ms of one main-loop iteration for a
+       * page of the responses table, bench/bench-gui.sh). */
       guint start = req->page * DRD_PAGED_MODEL_PAGE_SIZE;
-      gboolean any = FALSE;
 
       for (guint i = 0; i < rows->len; i++)
         {
@@ -326,13 +308,9 @@ on_rows_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
               g_hash_table_insert (priv->slots, GUINT_TO_POINTER (pos), slot);
               by_id_add (priv, slot);
             }
-          any |= apply_row (self, g_ptr_array_index (rows, i), &slot);
+          apply_row (self, g_ptr_array_index (rows, i));
         }
       evict (self);
-      if (any && start < priv->exposed)
-        g_list_model_items_changed (G_LIST_MODEL (self), start,
-                                    MIN (rows->len, priv->exposed - start),
-                                    MIN (rows->len, priv->exposed - start));
     }
   else
     drd_paged_model_apply_rows (self, rows);
@@ -391,6 +369,38 @@ move_slots (DrdPagedModel *self, guint from, guint removed, guint added)
     }
 }
 
+/* Reports a change already made to the id list: at @pos, @removed ids of
+ * the @old_len went and @added came. During a gradual first fill only the
+ * exposed prefix is a list to GTK, and it stays a prefix of the ids: a
+ * change beyond it is silent; one inside it is reported whole (the shown
+ * rows after it move); one that reaches past it replaces only the shown
+ * part, by as many new rows as it removed. The fill goes on from there,
+ * so a live refresh while the table is still filling does not make GTK
+ * build every remaining row widget at once (a 35 ms main-loop iteration,
+ * bench-gui cold stall). */
+static void
+announce (DrdPagedModel *self, guint old_len, guint pos, guint removed, guint added)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint shown = priv->exposed;
+
+  if (removed == 0 && added == 0)
+    return;
+  if (shown >= old_len)
+    priv->exposed = priv->ids->len;
+  else if (pos >= shown)
+    return;
+  else if (pos + removed <= shown)
+    priv->exposed = shown - removed + added;
+  else
+    {
+      removed = shown - pos;
+      added = MIN (added, removed);
+      priv->exposed = pos + added;
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), pos, removed, added);
+}
+
 /* Sorted diff applied run by run, so that during each items_changed the
  * model already looks like the list after that change. Returns FALSE
  * (nothing done) when there are too many runs for that to be cheap. */
@@ -445,13 +455,14 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
     {
       guint *run = &g_array_index (runs, guint, k * 4);
 
+      guint old_len = priv->ids->len;
+
       if (run[1] > 0)
         g_array_remove_range (priv->ids, run[0], run[1]);
       if (run[2] > 0)
         g_array_insert_vals (priv->ids, run[0], &g_array_index (new_ids, gint64, run[3]), run[2]);
       move_slots (self, run[0], run[1], run[2]);
-      priv->exposed = priv->ids->len;
-      g_list_model_items_changed (G_LIST_MODEL (self), run[0], run[1], run[2]);
+      announce (self, old_len, run[0], run[1], run[2]);
     }
   g_array_unref (new_ids);
   return TRUE;
@@ -528,13 +539,9 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
       return;
     }
 
-  flush_growth (self);
   old_n = priv->ids->len;
   if (priv->diff == DRD_PAGED_DIFF_SORTED && apply_sorted_diff (self, ids))
-    {
-      priv->exposed = priv->ids->len;
-      return;
-    }
+    return;
 
   while (prefix < old_n && prefix < ids->len
          && g_array_index (priv->ids, gint64, prefix) == g_array_index (ids, gint64, prefix))
@@ -546,14 +553,10 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
 
   g_array_unref (priv->ids);
   priv->ids = ids;
-  priv->exposed = ids->len;
   priv->version++;
   g_hash_table_remove_all (priv->pending);
-  if (old_n - prefix - suffix == 0 && ids->len - prefix - suffix == 0)
-    return;
   move_slots (self, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
-  g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_n - prefix - suffix,
-                              ids->len - prefix - suffix);
+  announce (self, old_n, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
 }
 
 const GArray *

@@ -3,8 +3,8 @@
  * per row, e.g. 8 MB for a million customers) whose row objects are only
  * made for the rows someone asks for. get_item() returns a placeholder at
  * once and fetches its page off the main thread; when the page arrives
- * the same objects are filled in and items_changed (pos, n, n) is emitted
- * for those positions. Row objects are slots kept per position and
+ * the same objects are filled in and notify their properties (no
+ * items_changed: the list view would unbind and bind every cell again). Row objects are slots kept per position and
  * dropped when nobody but the model holds them.
  *
  * A new query keeps the slots and re-targets them to the new ids: only
@@ -56,8 +56,8 @@ void          drd_paged_model_set_diff (DrdPagedModel *self, DrdPagedDiff diff);
 /* Position of @id (G_MAXUINT when absent). Sorted mode: binary search;
  * otherwise only for items handed out. */
 guint         drd_paged_model_find (DrdPagedModel *self, gint64 id);
-/* Applies fresh rows (e.g. changed answers) to the cached items and emits
- * items_changed (pos, 1, 1) for each visible row that really changed. */
+/* Applies fresh rows (e.g. changed answers) to the cached items, in place:
+ * each item notifies the properties that really changed. */
 void          drd_paged_model_apply_rows (DrdPagedModel *self, GPtrArray *rows);
 /* Re-fetches the rows of every item someone still holds (live refresh). */
 void          drd_paged_model_refresh_items (DrdPagedModel *self);

@@ -430,6 +430,9 @@ drd_window_set_store (DrdWindow *self, DrdStore *store)
   drd_settlement_view_set_store (self->settlement_view, store);
   if (store != NULL)
     {
+      /* The window's own writes (an event start for 100,000 customers)
+       * must not take the CPU from the frames it draws meanwhile. */
+      drd_store_set_writer_background (store, TRUE);
       self->monitor = drd_live_monitor_new (store, 300);
       g_signal_connect (self->monitor, "changed", G_CALLBACK (on_db_changed), self);
       reload (self);

@@ -27,7 +27,7 @@ progress_cancel (void *data)
 /* The window's reads run on GTask's pool threads while the main thread
  * draws. On a busy machine every runnable thread of the process competes
  * for the same CPUs, and a frame waits behind a 100,000-row scan: these
- * threads step back (nice +5, once per thread; raising one's own nice
+ * threads step back (nice +5 as the writer, once per thread; raising one's own nice
  * needs no privilege) so the UI thread gets the CPU first. */
 static void
 background_priority (sqlite3 *db)
@@ -42,7 +42,7 @@ background_priority (sqlite3 *db)
 
   if (g_private_get (&lowered) == NULL)
     {
-      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5);
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), DRD_STORE_BACKGROUND_NICE);
       g_private_set (&lowered, GINT_TO_POINTER (1));
     }
 #endif

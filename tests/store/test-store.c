@@ -6,7 +6,13 @@
 #include "store/drd-store-private.h"
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #define HOUR 3600
 /* 2026-07-01 00:00 UTC, a 15-minute boundary. */
@@ -1071,6 +1077,33 @@ exec_write_run (sqlite3  *db,
  * resource and name changes, unchanged rows), direct capacity updates and
  * event transitions over three events: after every step the tally equals
  * the join. */
+/* Several customers' capacity changed in one plain UPDATE (values bound). */
+typedef struct {
+  gint64 add_w;
+  gint64 residue;   /* customers whose id % 7 equals this */
+} CapacityBump;
+
+static gboolean
+capacity_bump_run (sqlite3  *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  const CapacityBump *bump = data;
+  const char *sql = "UPDATE customers SET registered_w = registered_w + ?1 WHERE id % 7 = ?2";
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return drd_store_set_sqlite_error (error, db, sql);
+  sqlite3_bind_int64 (stmt, 1, bump->add_w);
+  sqlite3_bind_int64 (stmt, 2, bump->residue);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, sql);
+  return TRUE;
+}
+
 static void
 test_counts_consistency (Fixture       *f,
                          gconstpointer  data)
@@ -1164,10 +1197,8 @@ test_counts_consistency (Fixture       *f,
         {
           /* Capacity changed by plain SQL (the trigger, not the importer,
            * keeps the tally), several customers in one statement. */
-          g_autofree char *sql = g_strdup_printf (
-              "UPDATE customers SET registered_w = registered_w + %d WHERE id %% 7 = %d",
-              g_rand_int_range (rand, 1, 1000), g_rand_int_range (rand, 0, 7));
-          g_assert_true (drd_store_write (f->store, exec_write_run, sql, &error));
+          CapacityBump bump = { g_rand_int_range (rand, 1, 1000), g_rand_int_range (rand, 0, 7) };
+          g_assert_true (drd_store_write (f->store, capacity_bump_run, &bump, &error));
           g_assert_no_error (error);
         }
       else
@@ -1407,6 +1438,62 @@ test_group_commit (Fixture       *f,
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM responses WHERE answer = 1"), ==, n / 2);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'answer'"), ==, n / 2);
   sqlite3_close (g.check);
+}
+
+#ifdef __linux__
+/* The nice value (field 19 of /proc/self/task/TID/stat) of this process's
+ * thread called @comm, or G_MININT if there is none. */
+static int
+thread_nice (const char *comm)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *name = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after_comm;
+
+      if (!g_file_get_contents (comm_path, &name, NULL, NULL)
+          || strcmp (g_strstrip (name), comm) != 0
+          || !g_file_get_contents (stat_path, &stat, NULL, NULL)
+          || (after_comm = strrchr (stat, ')')) == NULL)
+        continue;
+      /* Fields after "(comm)" start at field 3 (state); nice is field 19. */
+      fields = g_strsplit (after_comm + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 16);
+      return atoi (fields[16]);
+    }
+  return G_MININT;
+}
+#endif
+
+/* The window asks its store's writer to step back so a long write never
+ * takes the CPU from the frames it draws; the writes still complete. */
+static void
+test_writer_background (Fixture       *f,
+                        gconstpointer  data)
+{
+#ifdef __linux__
+  const char *writer = "drd-writer";
+
+  add_customers (f, 10);
+  g_assert_cmpint (thread_nice (writer), ==, 0);
+  drd_store_set_writer_background (f->store, TRUE);
+  /* Applied by the writer before its next operation. */
+  g_assert_cmpint (thread_nice (writer), ==, 0);
+  start_event (f, "A", T0 + HOUR, T0 + 2 * HOUR, 0, NULL);
+  g_assert_cmpint (thread_nice (writer), ==, DRD_STORE_BACKGROUND_NICE);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM responses"), ==, 5);
+  /* Only the writer: this (test) thread keeps its priority. */
+  g_assert_cmpint (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)), ==, 0);
+#else
+  g_test_skip ("per-thread nice values are Linux-only");
+#endif
 }
 
 static void
@@ -2052,6 +2139,7 @@ main (int   argc,
   ADD_UNOPENED ("/store/migrate/v1-to-v2", test_migrate_v1_counts);
   ADD ("/store/async/group-commit", test_group_commit);
   ADD ("/store/async/cancel", test_async_cancel);
+  ADD ("/store/async/writer-background", test_writer_background);
   ADD ("/store/async/ops", test_async_ops);
   ADD ("/store/async/group-isolation", test_group_isolation);
   ADD ("/store/concurrency/two-writers", test_two_writers);
