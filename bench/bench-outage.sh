@@ -235,7 +235,9 @@ echo "idle noise floor (drdesk with nothing to do, same machine, this run): ${id
 echo "longest main-loop stall before the outage (settling, 40% faults): ${before} ms"
 echo "longest main-loop stall during the outage: ${stall} ms (main thread on CPU ${stall_cpu_ms} ms of it; frame gap ${frame} ms)"
 echo "longest main-loop stall after the outage (catch-up): ${after} ms"
-echo "breaker opened ${to_open} s after the outage began; trips from closed during it: ${trips_in}, outside it: ${trips_out}; re-openings after a failed probe: ${reopens}"
+if [[ "$to_open" == never ]]; then opened="breaker never opened"
+else opened="breaker opened ${to_open} s after the outage began"; fi
+echo "${opened}; trips from closed during the outage: ${trips_in}, outside it: ${trips_out}; re-openings after a failed probe: ${reopens}"
 echo "breaker open shown by the overview: ${seen}${open_text:+ (\"$open_text\")}"
 printf 'settled: %s (%s of %s settlement rows); catch-up after the outage %.0f s; total %.0f s (fault-free drdeskctl settle %.1f s)\n' \
   "$settled_word" "$rows" "$targeted" "$catchup" "$total" "$ref_s"
