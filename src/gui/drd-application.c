@@ -9,6 +9,7 @@
 
 #include "drd-gui-resources.h"
 #include "gui/drd-application.h"
+#include "gui/drd-bench-stall.h"
 #include "gui/drd-settle-link.h"
 #include "gui/drd-appearance.h"
 #include "gui/drd-portal-host.h"
@@ -26,6 +27,7 @@ struct _DrdApplication
   DrdWindow      *window;     /* borrowed */
   DrdStore       *store;
   gboolean        bench;
+  DrdBenchStall  *bench_stall;   /* DRD_BENCH_STALL=1 (bench/bench-outage.sh) */
   DrdSettleLink  *settle_link;   /* gui-settle: KEPCO client, settler, dispatcher */
 
   /* the portal hosted in this process, and the settings (drd-portal-host.c) */
@@ -120,6 +122,7 @@ start_settlement (DrdApplication *self, DrdStore *store)
   drd_settle_link_start (self->settle_link);
   if (self->window != NULL)
     drd_window_set_settle_link (self->window, self->settle_link);
+  drd_bench_stall_set_settle_link (self->bench_stall, self->settle_link);
 }
 
 static void
@@ -325,6 +328,9 @@ drd_application_activate (GApplication *app)
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   if (self->bench)
     g_signal_connect (self->window, "map", G_CALLBACK (on_window_map), self);
+  self->bench_stall = drd_bench_stall_new_from_env (app);
+  drd_bench_stall_set_window (self->bench_stall, GTK_WIDGET (self->window),
+                              drd_window_get_overview (self->window));
   gtk_window_present (GTK_WINDOW (self->window));
 
   task = g_task_new (self, NULL, on_store_opened, NULL);
@@ -338,6 +344,7 @@ drd_application_shutdown (GApplication *app)
 {
   DrdApplication *self = DRD_APPLICATION (app);
 
+  g_clear_pointer (&self->bench_stall, drd_bench_stall_free);
   stop_settlement (self);
   if (self->portal_host != NULL)
     drd_portal_host_stop (self->portal_host);

@@ -44,6 +44,7 @@ struct _DrdKepcoClient
   guint backoff_base_ms;
   guint backoff_cap_ms;
   guint breaker_threshold;
+  guint breaker_window;
   guint breaker_cooldown_ms;
   DrdKepcoClockFunc clock;
   gpointer clock_data;
@@ -57,7 +58,10 @@ struct _DrdKepcoClient
   guint in_flight;
   gboolean pumping;
   DrdKepcoBreakerState breaker;
-  guint consecutive_failures;
+  guint8 *outcomes;          /* ring of the last ring_len attempts, 1 = failed */
+  guint ring_len;            /* MAX (breaker_window, breaker_threshold) */
+  guint ring_pos;            /* where the next outcome goes */
+  guint ring_failures;       /* failed attempts in the ring */
   gint64 opened_at;
   GSource *cooldown_src;     /* flips OPEN to HALF_OPEN for whoever watches */
   gboolean probe_in_flight;
@@ -80,6 +84,7 @@ enum {
   PROP_BACKOFF_BASE_MS,
   PROP_BACKOFF_CAP_MS,
   PROP_BREAKER_THRESHOLD,
+  PROP_BREAKER_WINDOW,
   PROP_BREAKER_COOLDOWN_MS,
   PROP_BREAKER_STATE,
   PROP_LAST_ERROR,
@@ -253,26 +258,97 @@ notify_counts (DrdKepcoClient *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_QUEUED]);
 }
 
+/* ---- the circuit breaker ----
+ *
+ * It must tell an outage from a flaky server. A count of consecutive
+ * failures cannot: at 40 % independent faults a run of 5 failed attempts
+ * starts at any attempt with probability 0.6 × 0.4^5 ≈ 6.1e-3, so a
+ * 300-customer settlement (≈ 10,000 attempts) tripped it again and again
+ * and idled 30 s each time.
+ *
+ * So the breaker remembers the outcomes of the last "breaker-window"
+ * completed attempts (default 30; a fresh or just closed breaker counts
+ * its empty places as successes) and, while CLOSED, opens once at least
+ * "breaker-threshold" of them failed (default 27: 90 % of the window).
+ * Failures are what is retried: 5xx, 408, 429, timeouts, transport errors
+ * and malformed bodies; 2xx and every other 4xx are successes (the server
+ * is up and answering). OPEN fails fast for "breaker-cooldown-ms",
+ * then HALF_OPEN lets one probe through: a success closes the breaker and
+ * clears the record, a failure re-opens it with a fresh cooldown. Any
+ * success that arrives while open (a request sent before it opened) also
+ * closes it: the server answered. A threshold above the window makes the
+ * window that long (threshold 3 with window 1…3: three in a row).
+ *
+ * With 27 of 30 and independent faults at rate p = 0.4:
+ *  - P(a given window of 30 holds ≥ 27 failures) = Σ_{k=27..30}
+ *    C(30,k) p^k (1−p)^(30−k) ≈ 1.7e-8;
+ *  - the breaker trips at an attempt only if that attempt failed, the one
+ *    leaving the window succeeded and the 29 shared ones hold exactly 26
+ *    failures: p (1−p) C(29,26) p^26 (1−p)^3 ≈ 8.5e-9 per attempt, so
+ *    ≈ 8.5e-5 over 10,000 attempts (union bound); at p = 0.5 still only
+ *    ≈ 1.7e-6 per attempt. (Window 20 / threshold 18 would be 2.5e-6 per
+ *    attempt, a 2.5 % chance of a 30 s stall per 10,000 attempts.)
+ *  - An outage opens it after at most 27 failed attempts in a row (27
+ *    when the window held only successes, about 25 when 40 % of the
+ *    attempts before failed): well under a second when the server answers
+ *    503 (8 in flight, 4 attempts each), about 4 × "timeout-ms" (≈ 60 s
+ *    at 15 s, 8 in flight) when it swallows every request. A server that
+ *    answers one request in ten is down for this rule, as it should be. */
+
+static void
+breaker_clear (DrdKepcoClient *self)
+{
+  guint len = MAX (MAX (self->breaker_window, self->breaker_threshold), 1u);
+
+  if (self->ring_len != len)
+    {
+      g_free (self->outcomes);
+      self->outcomes = g_new0 (guint8, len);
+      self->ring_len = len;
+    }
+  else
+    memset (self->outcomes, 0, len);
+  self->ring_pos = 0;
+  self->ring_failures = 0;
+}
+
+static void
+breaker_record (DrdKepcoClient *self,
+                gboolean        failed)
+{
+  if (self->outcomes == NULL)
+    breaker_clear (self);
+  self->ring_failures -= self->outcomes[self->ring_pos];
+  self->outcomes[self->ring_pos] = failed ? 1 : 0;
+  self->ring_failures += self->outcomes[self->ring_pos];
+  self->ring_pos = (self->ring_pos + 1) % self->ring_len;
+}
+
 /* A finished attempt that says the server is alive (2xx or 4xx). */
 static void
 breaker_success (DrdKepcoClient *self)
 {
-  self->consecutive_failures = 0;
-  set_breaker (self, DRD_KEPCO_BREAKER_CLOSED);
+  if (self->breaker != DRD_KEPCO_BREAKER_CLOSED)
+    {
+      breaker_clear (self);
+      set_breaker (self, DRD_KEPCO_BREAKER_CLOSED);
+    }
+  else
+    breaker_record (self, FALSE);
 }
 
 static void
 breaker_failure (DrdKepcoClient *self,
                  gboolean        was_probe)
 {
-  self->consecutive_failures++;
+  breaker_record (self, TRUE);
   if (was_probe && self->breaker == DRD_KEPCO_BREAKER_HALF_OPEN)
     {
       /* The probe failed: back to open, with a fresh cooldown. */
       set_breaker (self, DRD_KEPCO_BREAKER_OPEN);
     }
   else if (self->breaker == DRD_KEPCO_BREAKER_CLOSED &&
-           self->consecutive_failures >= self->breaker_threshold)
+           self->ring_failures >= self->breaker_threshold)
     set_breaker (self, DRD_KEPCO_BREAKER_OPEN);
 }
 
@@ -740,7 +816,7 @@ void
 drd_kepco_client_reset_breaker (DrdKepcoClient *self)
 {
   g_return_if_fail (DRD_IS_KEPCO_CLIENT (self));
-  self->consecutive_failures = 0;
+  breaker_clear (self);
   set_breaker (self, DRD_KEPCO_BREAKER_CLOSED);
 }
 
@@ -832,6 +908,7 @@ drd_kepco_client_finalize (GObject *object)
   g_free (self->service_key_escaped);
   g_free (self->service_key_unescaped);
   g_free (self->last_error);
+  g_free (self->outcomes);
   g_rand_free (self->jitter);
 
   G_OBJECT_CLASS (drd_kepco_client_parent_class)->finalize (object);
@@ -854,6 +931,7 @@ drd_kepco_client_get_property (GObject    *object,
     case PROP_BACKOFF_BASE_MS: g_value_set_uint (value, self->backoff_base_ms); break;
     case PROP_BACKOFF_CAP_MS: g_value_set_uint (value, self->backoff_cap_ms); break;
     case PROP_BREAKER_THRESHOLD: g_value_set_uint (value, self->breaker_threshold); break;
+    case PROP_BREAKER_WINDOW: g_value_set_uint (value, self->breaker_window); break;
     case PROP_BREAKER_COOLDOWN_MS: g_value_set_uint (value, self->breaker_cooldown_ms); break;
     case PROP_BREAKER_STATE: g_value_set_enum (value, self->breaker); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
@@ -936,7 +1014,14 @@ drd_kepco_client_set_property (GObject      *object,
     case PROP_MAX_ATTEMPTS: set_uint_prop (self, &self->max_attempts, value, prop_id); break;
     case PROP_BACKOFF_BASE_MS: set_uint_prop (self, &self->backoff_base_ms, value, prop_id); break;
     case PROP_BACKOFF_CAP_MS: set_uint_prop (self, &self->backoff_cap_ms, value, prop_id); break;
-    case PROP_BREAKER_THRESHOLD: set_uint_prop (self, &self->breaker_threshold, value, prop_id); break;
+    case PROP_BREAKER_THRESHOLD:
+      set_uint_prop (self, &self->breaker_threshold, value, prop_id);
+      breaker_clear (self);
+      break;
+    case PROP_BREAKER_WINDOW:
+      set_uint_prop (self, &self->breaker_window, value, prop_id);
+      breaker_clear (self);
+      break;
     case PROP_BREAKER_COOLDOWN_MS: set_uint_prop (self, &self->breaker_cooldown_ms, value, prop_id); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -972,8 +1057,12 @@ drd_kepco_client_class_init (DrdKepcoClientClass *klass)
     g_param_spec_uint ("backoff-base-ms", NULL, NULL, 0, G_MAXINT, 500, rw | G_PARAM_CONSTRUCT);
   properties[PROP_BACKOFF_CAP_MS] =
     g_param_spec_uint ("backoff-cap-ms", NULL, NULL, 0, G_MAXINT, 8000, rw | G_PARAM_CONSTRUCT);
+  /* Failed attempts among the last "breaker-window" that open the
+   * breaker (see "the circuit breaker" above). */
   properties[PROP_BREAKER_THRESHOLD] =
-    g_param_spec_uint ("breaker-threshold", NULL, NULL, 1, G_MAXINT, 5, rw | G_PARAM_CONSTRUCT);
+    g_param_spec_uint ("breaker-threshold", NULL, NULL, 1, 100000, 27, rw | G_PARAM_CONSTRUCT);
+  properties[PROP_BREAKER_WINDOW] =
+    g_param_spec_uint ("breaker-window", NULL, NULL, 1, 100000, 30, rw | G_PARAM_CONSTRUCT);
   properties[PROP_BREAKER_COOLDOWN_MS] =
     g_param_spec_uint ("breaker-cooldown-ms", NULL, NULL, 0, G_MAXINT, 30000, rw | G_PARAM_CONSTRUCT);
   properties[PROP_BREAKER_STATE] =

@@ -12,9 +12,11 @@
  *    empty (-1): cache it, and fetch it again later, it may fill in.
  *  - NOT_YET_AVAILABLE: no data yet (low-voltage meters lag a day or two);
  *    try again later, not now.
- *  - BREAKER_OPEN: the link is down; nothing was sent. Retry after
- *    "breaker-cooldown-ms" (the state goes half-open by itself; watch
- *    notify::breaker-state).
+ *  - BREAKER_OPEN: the link is down (at least "breaker-threshold" of the
+ *    last "breaker-window" attempts failed: 27 of 30 by default, so a
+ *    flaky server is not taken for a dead one); nothing was sent. Retry
+ *    after "breaker-cooldown-ms" (the state goes half-open by itself;
+ *    watch notify::breaker-state).
  *  - HTTP_CLIENT (4xx): not retried; usually the service key or the
  *    customer number: show "last-error" to the operator.
  *  - HTTP_SERVER / TIMEOUT / NETWORK / MALFORMED: already retried

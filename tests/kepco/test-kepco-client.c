@@ -516,6 +516,224 @@ test_breaker_cooldown_timer (Fixture *f, gconstpointer data)
   g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_CLOSED);
 }
 
+/* The breaker's own defaults, whatever the fixture set. Only properties
+ * this client has (the flaky-server test must also run, and fail, against
+ * a client that knows nothing but "breaker-threshold"). */
+static void
+use_default_breaker (DrdKepcoClient *client)
+{
+  const char *names[] = { "breaker-threshold", "breaker-window" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (client), names[i]);
+
+      if (pspec != NULL)
+        g_object_set_property (G_OBJECT (client), names[i], g_param_spec_get_default_value (pspec));
+    }
+}
+
+static void
+count_notify (GObject *obj, GParamSpec *pspec, guint *n)
+{
+  (*n)++;
+}
+
+typedef struct {
+  guint run;        /* failed attempts since the last success */
+  guint longest;
+} FailRun;
+
+static void
+on_failure_notify (GObject *obj, GParamSpec *pspec, FailRun *r)
+{
+  r->run++;
+  r->longest = MAX (r->longest, r->run);
+}
+
+/* A flaky server (40 % of attempts fail: 30 % 5xx, 5 % timeouts, 5 %
+ * malformed, the simulator's seeded draws) is not a dead one: a few
+ * hundred requests, many runs of 5+ failed attempts in a row (which
+ * opened the old consecutive-failure breaker), and the breaker never
+ * leaves CLOSED with its default settings. */
+static void
+test_breaker_flaky_stays_closed (Fixture *f, gconstpointer data)
+{
+  FailRun run = { 0 };
+  guint n_state_changes = 0, n_ok = 0, n_gave_up = 0;
+  guint64 n_requests, n_failures;
+
+  use_default_breaker (f->client);
+  g_object_set (f->client, "timeout-ms", 60, NULL);
+  drd_kepco_sim_set_hold_ms (f->sim, 300);
+  drd_kepco_sim_set_faults (f->sim, 0.30, 0.05, 0.05);
+  g_signal_connect (f->client, "notify::breaker-state", G_CALLBACK (count_notify), &n_state_changes);
+  g_signal_connect (f->client, "notify::n-failures", G_CALLBACK (on_failure_notify), &run);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *c = cust (i % 60);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdKepcoDay) day = NULL;
+      char date[9];
+
+      past_date (i / 60, date);
+      day = fetch_sync (f->client, c, date, &error);
+      if (day != NULL)
+        {
+          /* One at a time: the last attempt of this fetch succeeded. */
+          run.run = 0;
+          n_ok++;
+        }
+      else
+        {
+          /* All four attempts failed (0.4^4 ≈ 2.6 % of fetches). */
+          g_assert_false (g_error_matches (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_BREAKER_OPEN));
+          n_gave_up++;
+        }
+      g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_CLOSED);
+    }
+  g_signal_handlers_disconnect_by_data (f->client, &n_state_changes);
+  g_signal_handlers_disconnect_by_data (f->client, &run);
+
+  n_requests = drd_kepco_client_get_n_requests (f->client);
+  n_failures = drd_kepco_client_get_n_failures (f->client);
+  g_test_message ("%u ok, %u gave up, %" G_GUINT64_FORMAT " attempts, %" G_GUINT64_FORMAT
+                  " failed, longest run of failed attempts %u", n_ok, n_gave_up, n_requests,
+                  n_failures, run.longest);
+  g_assert_cmpuint (n_state_changes, ==, 0);
+  g_assert_cmpuint (drd_kepco_client_get_n_rejected (f->client), ==, 0);
+  g_assert_cmpuint (n_ok + n_gave_up, ==, 300);
+  g_assert_cmpuint (n_ok, >=, 270);
+  /* The faults were really there, at the rate we meant ... */
+  g_assert_cmpfloat ((double) n_failures / (double) n_requests, >, 0.3);
+  g_assert_cmpfloat ((double) n_failures / (double) n_requests, <, 0.5);
+  /* ... and a breaker opening on 5 failures in a row would have opened. */
+  g_assert_cmpuint (run.longest, >=, 5);
+}
+
+/* A real outage (the simulator answers 503 to everything) opens the
+ * default breaker after exactly 27 failed attempts when the window held
+ * only successes; probes fail while it lasts and one probe closes the
+ * breaker once it is over, with the record cleared. */
+static void
+test_breaker_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) seq = g_string_new (NULL);
+  guint threshold = 0, window = 0, n_failed = 0;
+  DrdKepcoSimStats stats;
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  char date[9];
+
+  use_default_breaker (f->client);
+  g_object_get (f->client, "breaker-threshold", &threshold, "breaker-window", &window, NULL);
+  g_assert_cmpuint (threshold, ==, 27);
+  g_assert_cmpuint (window, ==, 30);
+  drd_kepco_client_set_clock (f->client, fake_clock, f);
+  g_object_set (f->client, "max-attempts", 1, "breaker-cooldown-ms", 30000, NULL);
+  g_signal_connect (f->client, "notify::breaker-state", G_CALLBACK (on_breaker_notify), seq);
+  past_date (3, date);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *c = cust (i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, c, date, &error);
+
+      g_assert_no_error (error);
+    }
+
+  drd_kepco_sim_set_outage (f->sim, now_s - 10, now_s + 3600);
+  while (drd_kepco_client_get_breaker_state (f->client) == DRD_KEPCO_BREAKER_CLOSED)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "7001", date, &error);
+
+      g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_HTTP_SERVER);
+      n_failed++;
+      g_assert_cmpuint (n_failed, <=, threshold);
+    }
+  g_assert_cmpuint (n_failed, ==, 27);
+  g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_OPEN);
+
+  /* Open: nothing reaches the server. */
+  drd_kepco_sim_reset_stats (f->sim);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "7001", date, &error);
+
+    g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_BREAKER_OPEN);
+    g_assert_nonnull (strstr (error->message, "503"));
+  }
+  drd_kepco_sim_get_stats (f->sim, &stats);
+  g_assert_cmpuint (stats.n_failed, ==, 0);
+
+  /* Still down after the cooldown: the probe fails, open again. */
+  f->fake_now += 31 * G_USEC_PER_SEC;
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "7001", date, &error);
+
+    g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_HTTP_SERVER);
+  }
+  g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_OPEN);
+
+  /* Back: the next probe closes it. */
+  drd_kepco_sim_set_outage (f->sim, 0, 0);
+  f->fake_now += 31 * G_USEC_PER_SEC;
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "7001", date, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_CLOSED);
+  g_assert_cmpstr (seq->str, ==, "open half-open open half-open closed ");
+
+  /* The record was cleared: 26 new failures are not enough, the 27th is. */
+  drd_kepco_sim_force_status (f->sim, 500, 27);
+  for (guint i = 1; i <= 27; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "7001", date, &error);
+
+      g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_HTTP_SERVER);
+      g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==,
+                       i < 27 ? DRD_KEPCO_BREAKER_CLOSED : DRD_KEPCO_BREAKER_OPEN);
+    }
+  g_signal_handlers_disconnect_by_data (f->client, seq);
+}
+
+/* A server that answers one request in ten is down for the ratio rule,
+ * although it never fails 27 times in a row. */
+static void
+test_breaker_mostly_down (Fixture *f, gconstpointer data)
+{
+  guint n = 0;
+  char date[9];
+
+  use_default_breaker (f->client);
+  g_object_set (f->client, "max-attempts", 1, NULL);
+  past_date (4, date);
+  while (drd_kepco_client_get_breaker_state (f->client) == DRD_KEPCO_BREAKER_CLOSED && n < 100)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdKepcoDay) day = NULL;
+
+      if (n % 10 != 9)
+        drd_kepco_sim_force_status (f->sim, 503, 1);
+      day = fetch_sync (f->client, "7002", date, &error);
+      if (n % 10 == 9)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_HTTP_SERVER);
+      n++;
+    }
+  /* 9 failed, 1 answered, 9, 1, then the 27th failure among 29 attempts. */
+  g_assert_cmpuint (n, ==, 29);
+  g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==, DRD_KEPCO_BREAKER_OPEN);
+}
+
 static void
 on_queued_notify (GObject *obj, GParamSpec *pspec, guint *max_queued)
 {
@@ -652,7 +870,10 @@ test_key_redacted (Fixture *f, gconstpointer data)
   g_log_set_debug_enabled (TRUE);
   handler = g_log_set_handler ("drd-kepco", G_LOG_LEVEL_MASK, capture_log, logs);
   past_date (1, date);
-  g_object_set (f->client, "max-attempts", 2, "timeout-ms", 100, "breaker-threshold", 4, NULL);
+  /* 4 failed attempts in a row open it (a window shorter than the threshold):
+   * after kinds 0, 2 and 3, not before, so every kind is seen. */
+  g_object_set (f->client, "max-attempts", 2, "timeout-ms", 100, "breaker-threshold", 4,
+                "breaker-window", 1, NULL);
   drd_kepco_sim_set_hold_ms (f->sim, 3000);
 
   for (guint kind = 0; kind < 6; kind++)
@@ -782,6 +1003,9 @@ main (int argc, char **argv)
   ADD ("backoff-grows", test_backoff_grows);
   ADD ("breaker", test_breaker);
   ADD ("breaker-cooldown-timer", test_breaker_cooldown_timer);
+  ADD ("breaker-flaky-stays-closed", test_breaker_flaky_stays_closed);
+  ADD ("breaker-outage", test_breaker_outage);
+  ADD ("breaker-mostly-down", test_breaker_mostly_down);
   ADD ("concurrency-bound", test_concurrency_bound);
   ADD ("cancel", test_cancel);
   ADD ("invalid-arguments", test_invalid_arguments);

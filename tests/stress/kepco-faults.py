@@ -13,11 +13,10 @@ The client timeout is 1 s and it tries each request up to 10 times (the
 kepco-timeout and kepco-max-attempts settings, through a keyfile GSettings
 backend in a temp dir); timed-out requests are held 1.5 s; so the run
 stays bounded (with the defaults, 4 attempts, a 40 % fault rate makes many
-jobs back off 30 s, 60 s, 120 s … and 25 customers took 400 s). Even so
-the run is slow: at a 40 % fault rate the client's circuit breaker (five
-consecutive failed attempts, 30 s cooldown; not a setting) opens again and
-again, and every opening parks the jobs for 30 s — hence the small default
-customer count. Loopback only."""
+jobs back off 30 s, 60 s, 120 s … and 25 customers took 400 s). The
+client's circuit breaker opens only when 27 of the last 30 attempts fail
+(not on the 40 % faults, only in the outage), and every opening parks the
+jobs for its 30 s cooldown. Loopback only."""
 
 import os
 import subprocess
