@@ -99,12 +99,12 @@ DrdStore   *drd_store_open (const char *path,
 const char *drd_store_get_path (DrdStore *self);
 
 /* The window's process: the writer thread steps back (nice
- * DRD_STORE_BACKGROUND_NICE, Linux only, and a 4 MiB page cache instead of
- * 16; applied by the writer itself before its next operation) so a long
- * write -- an event start for 100,000 customers -- never takes the CPU
- * from the thread that draws and holds less memory. Writes still complete;
- * on a saturated machine they take longer. Off by default: drdeskctl and
- * `serve` keep full priority. */
+ * DRD_STORE_BACKGROUND_NICE, Linux only; temporary files on disk; a 4 MiB
+ * page cache instead of 16; applied by the writer itself before its next
+ * operation) so a long write -- an event start for 100,000 customers --
+ * never takes the CPU from the thread that draws and holds less memory.
+ * Writes still complete; on a saturated machine they take longer. Off by
+ * default: drdeskctl and `serve` keep full priority. */
 #define DRD_STORE_BACKGROUND_NICE 5
 void        drd_store_set_writer_background (DrdStore *self,
                                              gboolean  background);
