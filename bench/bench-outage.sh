@@ -118,15 +118,17 @@ stall_max () {
     END { printf "%.1f\n", m + 0 }' "$1"
 }
 
-# stall_cpu FILE FROM TO: the main thread's CPU time (ms) during the
-# longest stall of those lines (much less than the stall: it was waiting).
+# stall_cpu FILE FROM TO: the main thread's CPU time, its run-queue wait
+# and the machine's steal time (ms) during the longest stall of those
+# lines; the rest of the stall it was blocked (e.g. on the X server).
 stall_cpu () {
   awk -v a="$2" -v b="$3" '
     $1 == "BENCH" && $2 == "stall" {
       t = substr($3, 3) + 0; l = substr($4, 13) + 0; c = substr($5, 8) + 0
-      if (t > a && t - 1 < b && l > m) { m = l; mc = c }
+      w = substr($6, 9) + 0; s = substr($7, 10) + 0
+      if (t > a && t - 1 < b && l > m) { m = l; mc = c; mw = w; ms = s }
     }
-    END { printf "%.1f\n", mc + 0 }' "$1"
+    END { printf "%.1f ms, waiting for a CPU %.1f ms, machine steal %.1f ms\n", mc + 0, mw + 0, ms + 0 }' "$1"
 }
 
 # ---- 1. database ----
@@ -233,7 +235,7 @@ if cmp -s "$tmp/ref.ledger" "$tmp/win.ledger"; then equal=yes; else equal=no; fi
 echo "outage: ${outage_s} s, ${n} customers (${targeted} targeted), drdesk with its default KEPCO settings"
 echo "idle noise floor (drdesk with nothing to do, same machine, this run): ${idle} ms (frame gap ${idle_frame} ms)"
 echo "longest main-loop stall before the outage (settling, 40% faults): ${before} ms"
-echo "longest main-loop stall during the outage: ${stall} ms (main thread on CPU ${stall_cpu_ms} ms of it; frame gap ${frame} ms)"
+echo "longest main-loop stall during the outage: ${stall} ms (main thread on CPU ${stall_cpu_ms} of it; frame gap ${frame} ms)"
 echo "longest main-loop stall after the outage (catch-up): ${after} ms"
 if [[ "$to_open" == never ]]; then opened="breaker never opened"
 else opened="breaker opened ${to_open} s after the outage began"; fi

@@ -3,7 +3,9 @@
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gui/drd-bench-stall.h"
 
@@ -22,10 +24,14 @@ struct _DrdBenchStall
   gint64         started_us;
   gint64         last_loop_us;
   gint64         last_cpu_us;
+  gint64         last_wait_us;
+  gint64         last_steal_us;
   gint64         last_tick_us;
   gint64         period_start_us;
   gint64         period_loop_max_us;
   gint64         period_loop_max_cpu_us;   /* this thread's CPU time in that gap */
+  gint64         period_loop_max_wait_us;  /* ... its time runnable, waiting for a CPU */
+  gint64         period_loop_max_steal_us; /* the machine's CPU time taken by the hypervisor */
   gint64         period_frame_max_us;
   gint64         loop_max_us;
   gint64         frame_max_us;
@@ -49,6 +55,39 @@ thread_cpu_us (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* Time the calling thread spent runnable but waiting for a CPU
+ * (/proc/thread-self/schedstat, second field, ns). */
+static gint64
+thread_wait_us (void)
+{
+  g_autofree char *text = NULL;
+  guint64 run = 0, wait = 0;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL)
+      || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait) != 2)
+    return 0;
+  return (gint64) (wait / 1000);
+}
+
+/* CPU time of all of this machine's CPUs taken by the hypervisor ("steal",
+ * /proc/stat, in clock ticks): a virtual machine's thread can be
+ * descheduled from outside without the kernel seeing it wait. */
+static gint64
+machine_steal_us (void)
+{
+  g_autofree char *text = NULL;
+  guint64 v[8] = { 0 };
+  long hz = sysconf (_SC_CLK_TCK);
+
+  if (hz <= 0 || !g_file_get_contents ("/proc/stat", &text, NULL, NULL)
+      || sscanf (text, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                 " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                 " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+    return 0;
+  return (gint64) (v[7] * G_USEC_PER_SEC / (guint64) hz);
+}
+
 static DrdKepcoClient *
 client_of (DrdBenchStall *self)
 {
@@ -64,10 +103,12 @@ print_period (DrdBenchStall *self)
   g_autofree char *one_line = g_strdup (text != NULL ? text : "");
 
   g_strdelimit (one_line, "\r\n", ' ');
-  g_print ("BENCH stall t=%.3f loop-max-ms=%.1f cpu-ms=%.1f frame-max-ms=%.1f breaker=%s settled=%"
+  g_print ("BENCH stall t=%.3f loop-max-ms=%.1f cpu-ms=%.1f wait-ms=%.1f steal-ms=%.1f "
+           "frame-max-ms=%.1f breaker=%s settled=%"
            G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " waiting=%" G_GUINT64_FORMAT " failed=%"
            G_GUINT64_FORMAT " kepco=%s\n",
            unix_now (), self->period_loop_max_us / 1000.0, self->period_loop_max_cpu_us / 1000.0,
+           self->period_loop_max_wait_us / 1000.0, self->period_loop_max_steal_us / 1000.0,
            self->period_frame_max_us / 1000.0,
            client != NULL ? drd_kepco_breaker_state_to_string (drd_kepco_client_get_breaker_state (client))
                           : "none",
@@ -85,6 +126,8 @@ on_loop (gpointer data)
   DrdBenchStall *self = data;
   gint64 now = g_get_monotonic_time ();
   gint64 cpu = thread_cpu_us ();
+  gint64 wait = thread_wait_us ();
+  gint64 steal = machine_steal_us ();
 
   if (self->last_loop_us != 0)
     {
@@ -94,17 +137,23 @@ on_loop (gpointer data)
         {
           self->period_loop_max_us = late;
           self->period_loop_max_cpu_us = cpu - self->last_cpu_us;
+          self->period_loop_max_wait_us = wait - self->last_wait_us;
+          self->period_loop_max_steal_us = steal - self->last_steal_us;
         }
       self->loop_max_us = MAX (self->loop_max_us, late);
     }
   self->last_loop_us = now;
   self->last_cpu_us = cpu;
+  self->last_wait_us = wait;
+  self->last_steal_us = steal;
   if (now - self->period_start_us >= G_USEC_PER_SEC)
     {
       print_period (self);
       self->period_start_us = now;
       self->period_loop_max_us = 0;
       self->period_loop_max_cpu_us = 0;
+      self->period_loop_max_wait_us = 0;
+      self->period_loop_max_steal_us = 0;
       self->period_frame_max_us = 0;
     }
   return G_SOURCE_CONTINUE;
