@@ -189,7 +189,7 @@ while (( $(date +%s) < deadline )); do
   if (( $(date +%s) - last_report >= 60 )); then
     last_report=$(date +%s)
     echo "bench-outage: $(( last_report - w0 )) s: $(grep '^BENCH stall ' "$tmp/win.out" | tail -1 \
-          | cut -d' ' -f7-10)" >&2
+          | cut -d' ' -f9-12)" >&2
   fi
 done
 t_settled=$(date +%s.%N)
