@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "../drd-test-sql.h"
 #include "core/drd-calendar.h"
 #include "core/drd-time.h"
 #include "kepco/drd-kepco-client.h"
@@ -192,10 +194,13 @@ stress_rm_rf (const char *dir)
 /* One integer from SQL (read-only connection of its own). */
 static inline gint64
 stress_sql_int (const char *db_path,
-                const char *sql)
+                const char *sql,
+                const char *types,
+                ...)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
+  va_list args;
   gint64 v;
 
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
@@ -205,6 +210,9 @@ stress_sql_int (const char *db_path,
       g_test_message ("%s: %s", sql, sqlite3_errmsg (db));
       g_assert_not_reached ();
     }
+  va_start (args, types);
+  drd_test_sql_bind (stmt, types, args);
+  va_end (args);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   v = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
@@ -212,14 +220,18 @@ stress_sql_int (const char *db_path,
   return v;
 }
 
-/* Every row of @sql as "a|b|c\n" lines (for comparing tables). */
+/* Every row of @sql as "a|b|c\n" lines (for comparing tables); values
+ * bound as in drd-test-sql.h. */
 static inline char *
 stress_sql_dump (const char *db_path,
-                 const char *sql)
+                 const char *sql,
+                 const char *types,
+                 ...)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
   GString *s = g_string_new (NULL);
+  va_list args;
   int rc;
 
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
@@ -229,6 +241,9 @@ stress_sql_dump (const char *db_path,
       g_test_message ("%s: %s", sql, sqlite3_errmsg (db));
       g_assert_not_reached ();
     }
+  va_start (args, types);
+  drd_test_sql_bind (stmt, types, args);
+  va_end (args);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       for (int k = 0; k < sqlite3_column_count (stmt); k++)

@@ -95,33 +95,27 @@ static gint64
 job_of (Fixture *f,
         gint64   customer)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT id FROM jobs WHERE kind = 'settle' AND event_id = %"
-                                          G_GINT64_FORMAT " AND customer_id = %" G_GINT64_FORMAT,
-                                          f->event, customer);
-
-  return stress_sql_int (f->db_path, sql);
+  return stress_sql_int (f->db_path,
+                         "SELECT id FROM jobs WHERE kind = 'settle' AND event_id = ? AND customer_id = ?",
+                         "ii", f->event, customer);
 }
 
 static gint64
 n_credits (Fixture *f,
            gint64   customer)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM points_ledger WHERE event_id = %"
-                                          G_GINT64_FORMAT " AND customer_id = %" G_GINT64_FORMAT,
-                                          f->event, customer);
-
-  return stress_sql_int (f->db_path, sql);
+  return stress_sql_int (f->db_path,
+                         "SELECT count(*) FROM points_ledger WHERE event_id = ? AND customer_id = ?",
+                         "ii", f->event, customer);
 }
 
 static gboolean
 has_settlement (Fixture *f,
                 gint64   customer)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM settlements WHERE event_id = %"
-                                          G_GINT64_FORMAT " AND customer_id = %" G_GINT64_FORMAT,
-                                          f->event, customer);
-
-  return stress_sql_int (f->db_path, sql) == 1;
+  return stress_sql_int (f->db_path,
+                         "SELECT count(*) FROM settlements WHERE event_id = ? AND customer_id = ?",
+                         "ii", f->event, customer) == 1;
 }
 
 /* ---- store ---- */
@@ -204,15 +198,11 @@ test_store_rules (Fixture       *f,
   /* Refused answers left no trace: customer 5 has its two real changes
    * (accept at setup, deny while settling), customer 7 none. */
   {
-    g_autofree char *sql5 = g_strdup_printf (
-        "SELECT count(*) FROM audit_log WHERE action = 'answer' AND event_id = %" G_GINT64_FORMAT
-        " AND customer_id = 5", f->event);
-    g_autofree char *sql7 = g_strdup_printf (
-        "SELECT count(*) FROM audit_log WHERE action = 'answer' AND event_id = %" G_GINT64_FORMAT
-        " AND customer_id = 7", f->event);
+    const char *sql = "SELECT count(*) FROM audit_log WHERE action = 'answer' "
+                      "AND event_id = ? AND customer_id = ?";
 
-    g_assert_cmpint (stress_sql_int (f->db_path, sql5), ==, 2);
-    g_assert_cmpint (stress_sql_int (f->db_path, sql7), ==, 0);
+    g_assert_cmpint (stress_sql_int (f->db_path, sql, "ii", f->event, (gint64) 5), ==, 2);
+    g_assert_cmpint (stress_sql_int (f->db_path, sql, "ii", f->event, (gint64) 7), ==, 0);
   }
 }
 
@@ -345,23 +335,23 @@ run_settler (Fixture   *f,
 static void
 check_consistent (Fixture *f)
 {
-  g_autofree char *sql = g_strdup_printf (
+  const char *sql =
       "SELECT count(*) FROM responses r LEFT JOIN settlements s "
       "ON s.event_id = r.event_id AND s.customer_id = r.customer_id "
-      "WHERE r.event_id = %1$" G_GINT64_FORMAT " AND (s.customer_id IS NULL OR s.answer <> r.answer "
-      "OR coalesce(s.answered_at, 0) <> coalesce(r.answered_at, 0))", f->event);
-  g_autofree char *sql_credit = g_strdup_printf (
+      "WHERE r.event_id = ?1 AND (s.customer_id IS NULL OR s.answer <> r.answer "
+      "OR coalesce(s.answered_at, 0) <> coalesce(r.answered_at, 0))";
+  const char *sql_credit =
       "SELECT count(*) FROM settlements s LEFT JOIN points_ledger l "
       "ON l.event_id = s.event_id AND l.customer_id = s.customer_id AND l.reason = 'dr_reward' "
-      "WHERE s.event_id = %1$" G_GINT64_FORMAT " AND ((s.points > 0) <> (l.id IS NOT NULL) "
-      "OR (l.id IS NOT NULL AND (l.points <> s.points OR s.outcome <> 1)))", f->event);
-  g_autofree char *sql_dup = g_strdup_printf (
-      "SELECT count(*) FROM (SELECT customer_id FROM points_ledger WHERE event_id = %1$" G_GINT64_FORMAT
-      " GROUP BY customer_id HAVING count(*) > 1)", f->event);
+      "WHERE s.event_id = ?1 AND ((s.points > 0) <> (l.id IS NOT NULL) "
+      "OR (l.id IS NOT NULL AND (l.points <> s.points OR s.outcome <> 1)))";
+  const char *sql_dup =
+      "SELECT count(*) FROM (SELECT customer_id FROM points_ledger WHERE event_id = ?1"
+      " GROUP BY customer_id HAVING count(*) > 1)";
 
-  g_assert_cmpint (stress_sql_int (f->db_path, sql), ==, 0);
-  g_assert_cmpint (stress_sql_int (f->db_path, sql_credit), ==, 0);
-  g_assert_cmpint (stress_sql_int (f->db_path, sql_dup), ==, 0);
+  g_assert_cmpint (stress_sql_int (f->db_path, sql, "i", f->event), ==, 0);
+  g_assert_cmpint (stress_sql_int (f->db_path, sql_credit, "i", f->event), ==, 0);
+  g_assert_cmpint (stress_sql_int (f->db_path, sql_dup, "i", f->event), ==, 0);
 }
 
 /* Answers recorded while the event is settling (before the settler got to
@@ -374,7 +364,6 @@ test_service_settling_answer_used (Fixture       *f,
   g_autoptr(DrdKepcoClient) client = NULL;
   g_autoptr(DrdSettler) settler = NULL;
   DrdResponse r2, r3;
-  g_autofree char *sql = NULL;
 
   g_assert_true (drd_store_settle_schedule (f->store, f->event, drd_store_now (), NULL, &error));
   g_assert_no_error (error);
@@ -388,9 +377,9 @@ test_service_settling_answer_used (Fixture       *f,
   settler = drd_settler_new (f->store, client, NULL);
   run_settler (f, settler);
 
-  sql = g_strdup_printf ("SELECT count(*) FROM settlements WHERE event_id = %" G_GINT64_FORMAT
-                         " AND customer_id IN (2, 3) AND answer = 1 AND outcome IN (1, 2)", f->event);
-  g_assert_cmpint (stress_sql_int (f->db_path, sql), ==, 2);
+  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM settlements WHERE event_id = ? "
+                                   "AND customer_id IN (2, 3) AND answer = 1 AND outcome IN (1, 2)",
+                                   "i", f->event), ==, 2);
   check_consistent (f);
   g_assert_false (operator_answer (f, 2, DRD_ANSWER_DENY, NULL, &error));
   g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CLOSED);
@@ -452,7 +441,6 @@ test_service_race_hook (Fixture       *f,
   g_autoptr(DrdSettler) settler = NULL;
   Race race = { f, 0, 0, 0, FALSE, FALSE, 0 };
   g_autofree char *row_accept = NULL, *row_deny = NULL;
-  g_autofree char *sql_a = NULL, *sql_d = NULL;
 
   /* Reducers (the simulator's oracle) whose answers flip the outcome. */
   for (guint i = 1; i <= N_CUSTOMERS && (race.to_accept == 0 || race.to_deny == 0); i++)
@@ -476,20 +464,19 @@ test_service_race_hook (Fixture       *f,
   run_settler (f, settler);
   g_assert_cmpuint (race.n_changed, ==, 2);
 
-  sql_a = g_strdup_printf ("SELECT answer || ',' || answered_at || ',' || outcome || ',' || (points > 0) "
-                           "FROM settlements WHERE event_id = %" G_GINT64_FORMAT " AND customer_id = %"
-                           G_GINT64_FORMAT, f->event, race.to_accept);
-  row_accept = stress_sql_dump (f->db_path, sql_a);
+  row_accept = stress_sql_dump (f->db_path,
+                                "SELECT answer || ',' || answered_at || ',' || outcome || ',' || (points > 0) "
+                                "FROM settlements WHERE event_id = ? AND customer_id = ?",
+                                "ii", f->event, race.to_accept);
   g_test_message ("flipped to accept: %s", row_accept);
   {
     g_autofree char *want = g_strdup_printf ("1,%" G_GINT64_FORMAT ",1,1\n", race.accept_at);
 
     g_assert_cmpstr (row_accept, ==, want);
   }
-  sql_d = g_strdup_printf ("SELECT answer || ',' || outcome || ',' || points FROM settlements "
-                           "WHERE event_id = %" G_GINT64_FORMAT " AND customer_id = %" G_GINT64_FORMAT,
-                           f->event, race.to_deny);
-  row_deny = stress_sql_dump (f->db_path, sql_d);
+  row_deny = stress_sql_dump (f->db_path,
+                              "SELECT answer || ',' || outcome || ',' || points FROM settlements "
+                              "WHERE event_id = ? AND customer_id = ?", "ii", f->event, race.to_deny);
   g_assert_cmpstr (row_deny, ==, "2,3,0\n");
   g_assert_cmpint (n_credits (f, race.to_accept), ==, 1);
   g_assert_cmpint (n_credits (f, race.to_deny), ==, 0);
@@ -590,11 +577,10 @@ test_service_race_random (Fixture       *f,
   /* The settled answer of each customer is its last accepted one. */
   for (guint i = 1; i <= N_CUSTOMERS; i++)
     {
-      g_autofree char *sql = g_strdup_printf (
-          "SELECT answer * 10000000000 + coalesce(answered_at, 0) FROM settlements "
-          "WHERE event_id = %" G_GINT64_FORMAT " AND customer_id = %u", f->event, i);
-
-      g_assert_cmpint (stress_sql_int (f->db_path, sql), ==,
+      g_assert_cmpint (stress_sql_int (f->db_path,
+                                       "SELECT answer * 10000000000 + coalesce(answered_at, 0) "
+                                       "FROM settlements WHERE event_id = ? AND customer_id = ?",
+                                       "ii", f->event, (gint64) i), ==,
                        (gint64) h->last[i] * G_GINT64_CONSTANT (10000000000) + h->last_at[i]);
     }
   g_free (h->failure);

@@ -225,9 +225,7 @@ static gint64
 status_of (Fixture *f,
            gint64   event)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT status FROM events WHERE id = %" G_GINT64_FORMAT, event);
-
-  return stress_sql_int (f->db_path, sql);
+  return stress_sql_int (f->db_path, "SELECT status FROM events WHERE id = ?", "i", event);
 }
 
 /* Polls until @event has status @want (seconds bounded). */
@@ -254,7 +252,7 @@ results_of (const char *db)
       "SELECT s.event_id, s.customer_id, s.answer, s.baseline_wh, s.actual_wh, s.reduction_wh, "
       "s.outcome, s.points, s.note, (SELECT group_concat(l.points) FROM points_ledger l "
       "WHERE l.event_id = s.event_id AND l.customer_id = s.customer_id) "
-      "FROM settlements s ORDER BY s.event_id, s.customer_id");
+      "FROM settlements s ORDER BY s.event_id, s.customer_id", "");
 }
 
 static void
@@ -262,7 +260,7 @@ test_serve_settles (Fixture       *f,
                     gconstpointer  data)
 {
   g_autofree char *live = NULL, *backfill = NULL, *a = NULL, *b = NULL;
-  g_autofree char *err = NULL, *sql = NULL, *want1 = NULL, *want2 = NULL;
+  g_autofree char *err = NULL, *want1 = NULL, *want2 = NULL;
   int status;
 
   if (f->dir == NULL)
@@ -295,11 +293,10 @@ test_serve_settles (Fixture       *f,
   g_assert_null (strstr (err, "serve-key"));
 
   /* Every targeted customer settled once; the live event ended by the system. */
-  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM settlements"), ==, 2 * N_CUSTOMERS);
-  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM points_ledger"), >, 0);
-  sql = g_strdup_printf ("SELECT count(*) FROM audit_log WHERE action = 'event.end' AND actor = 'system' "
-                         "AND event_id = %s", live);
-  g_assert_cmpint (stress_sql_int (f->db_path, sql), ==, 1);
+  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM settlements", ""), ==, 2 * N_CUSTOMERS);
+  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM points_ledger", ""), >, 0);
+  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM audit_log WHERE action = 'event.end' "
+                                   "AND actor = 'system' AND event_id = ?", "i", f->live), ==, 1);
 
   /* The same as `drdeskctl settle` on a copy. */
   g_assert_cmpint (run_ctl (f->copy_path, "event", "end", live, NULL), ==, 0);
@@ -328,7 +325,7 @@ test_no_settler (Fixture       *f,
   g_assert_cmpint (run_ctl (f->db_path, "event", "end", backfill, NULL), ==, 0);
   g_usleep (6 * G_USEC_PER_SEC);   /* longer than the settler's scan interval */
   g_assert_cmpint (status_of (f, f->backfill), ==, DRD_EVENT_ENDED);
-  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM jobs"), ==, 0);
+  g_assert_cmpint (stress_sql_int (f->db_path, "SELECT count(*) FROM jobs", ""), ==, 0);
 }
 
 /* A service-key file others can read: serve refuses to start (as settle). */
