@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
+#include <errno.h>
 #include <inttypes.h>
 #include <glib/gi18n-lib.h>
 
@@ -42,7 +43,13 @@ background_priority (sqlite3 *db)
 
   if (g_private_get (&lowered) == NULL)
     {
-      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), DRD_STORE_BACKGROUND_NICE);
+      id_t tid = (id_t) syscall (SYS_gettid);
+      int current;
+
+      errno = 0;
+      current = getpriority (PRIO_PROCESS, tid);
+      if (errno == 0)
+        setpriority (PRIO_PROCESS, tid, current + DRD_STORE_BACKGROUND_NICE);
       g_private_set (&lowered, GINT_TO_POINTER (1));
     }
 #endif

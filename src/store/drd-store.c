@@ -684,14 +684,23 @@ static void
 apply_writer_profile (DrdStore *self)
 {
   gboolean wanted = __atomic_load_n (&self->writer_background_wanted, __ATOMIC_SEQ_CST);
-  int nice_value = wanted ? DRD_STORE_BACKGROUND_NICE : 0;
   g_autoptr(GError) error = NULL;
 
   if (wanted == self->writer_background_applied)
     return;
 #ifdef __linux__
-  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice_value) != 0)
-    g_debug ("store writer: setpriority %d: %s", nice_value, g_strerror (errno));
+  {
+    /* Relative to the nice value the thread started with (the process's:
+     * `nice drdesk` stays nicer still). getpriority may return -1. */
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int current, nice_value;
+
+    errno = 0;
+    current = getpriority (PRIO_PROCESS, tid);
+    nice_value = current + (wanted ? DRD_STORE_BACKGROUND_NICE : -DRD_STORE_BACKGROUND_NICE);
+    if (errno != 0 || setpriority (PRIO_PROCESS, tid, nice_value) != 0)
+      g_debug ("store writer: nice %d: %s", nice_value, g_strerror (errno));
+  }
 #endif
   if (!conn_exec (self->writer, wanted ? "PRAGMA cache_size = -4096" : WRITER_CACHE_SIZE, &error)
       || !conn_exec (self->writer, wanted ? "PRAGMA temp_store = FILE" : WRITER_TEMP_STORE, &error))
