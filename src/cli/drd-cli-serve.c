@@ -9,7 +9,9 @@
  * which its periodic scan finds — and resumes jobs a crash left behind. */
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
+#include <sys/resource.h>
 
 #include "cli/drd-cli-private.h"
 #include "kepco/drd-kepco-client.h"
@@ -85,6 +87,25 @@ start_settlement (DrdCliContext   *ctx,
   return TRUE;
 }
 
+/* A burst of connections must not run into the usual soft limit of
+ * 1,024 files while the hard limit allows far more (the portal keeps
+ * its connection cap below whatever limit there is). */
+static void
+raise_open_file_limit (void)
+{
+  struct rlimit rl;
+  rlim_t want;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  want = rl.rlim_max == RLIM_INFINITY ? (rlim_t) 1 << 20 : rl.rlim_max;
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur = want;
+  if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+    g_debug ("serve: cannot raise the open-file limit: %s", g_strerror (errno));
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -100,6 +121,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *public_url = NULL;
   double rate = -1, burst = -1;
   gint timeout = -1;
+  gint max_connections = -1;
+  gint max_idle = -1;
   gboolean no_notifier = FALSE;
   gboolean no_settler = FALSE;
   gboolean no_index = FALSE;
@@ -124,6 +147,12 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
       N_("Seconds a client has to send a whole request (default: the "
          "portal-request-timeout setting, 10)"), "S" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      N_("Connections kept open at once; over it the longest-idle one is closed, or a "
+         "newcomer is answered 503 (default: the portal-max-connections setting, 4096)"), "N" },
+    { "max-idle-per-address", 0, 0, G_OPTION_ARG_INT, &max_idle,
+      N_("Connections one client address may keep open without a request (default: the "
+         "portal-max-idle-per-address setting, 64)"), "N" },
     { "no-notifier", 0, 0, G_OPTION_ARG_NONE, &no_notifier,
       N_("Do not send webhook notifications"), NULL },
     { "no-settler", 0, 0, G_OPTION_ARG_NONE, &no_settler,
@@ -174,11 +203,19 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   if (rate < 0 || burst < 1 || timeout < 1)
     return drd_cli_usage_error ("serve", _("--rate-limit must be >= 0, --rate-burst >= 1, "
                                            "--request-timeout >= 1"));
+  if (max_connections == -1)
+    max_connections = (gint) drd_config_get_portal_max_connections (config);
+  if (max_idle == -1)
+    max_idle = (gint) drd_config_get_portal_max_idle_per_address (config);
+  if (max_connections < 1 || max_idle < 1)
+    return drd_cli_usage_error ("serve", _("--max-connections and --max-idle-per-address "
+                                           "must be >= 1"));
   if (kepco_url == NULL)
     kepco_url = drd_config_dup_kepco_base_url (config);
   if (!g_str_has_prefix (kepco_url, "http://") && !g_str_has_prefix (kepco_url, "https://"))
     return drd_cli_usage_error ("serve", _("--kepco-url must be an http:// or https:// URL"));
 
+  raise_open_file_limit ();
   store = drd_cli_open_store (ctx, FALSE, &error);
   if (store == NULL)
     return drd_cli_fail_error (NULL, error);
@@ -198,6 +235,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   drd_portal_set_request_timeout (portal, (guint) timeout);
   drd_portal_set_max_body (portal, drd_config_get_portal_max_body (config));
   drd_portal_set_token_index (portal, !no_index);
+  drd_portal_set_connection_limits (portal, (guint) max_connections, (guint) max_idle);
   if (!drd_portal_listen (portal, address, port, &error))
     return drd_cli_fail_error (NULL, error);
 

@@ -99,6 +99,9 @@ apply_limits (DrdPortalHost *self)
   drd_portal_set_rate_limit (self->portal, rate, MAX (2 * rate, 1));
   drd_portal_set_request_timeout (self->portal, drd_config_get_portal_request_timeout (self->config));
   drd_portal_set_max_body (self->portal, drd_config_get_portal_max_body (self->config));
+  drd_portal_set_connection_limits (self->portal,
+                                    drd_config_get_portal_max_connections (self->config),
+                                    drd_config_get_portal_max_idle_per_address (self->config));
 }
 
 static void

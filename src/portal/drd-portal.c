@@ -5,8 +5,14 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "portal/drd-portal-form.h"
 #include "portal/drd-portal-page.h"
@@ -21,6 +27,8 @@
 #define DEFAULT_POLL_MS 2000
 #define RATE_SLOTS 4096
 #define STREAM_PING_SECONDS 25
+#define DEFAULT_MAX_CONNECTIONS 4096
+#define DEFAULT_MAX_IDLE_PER_PEER 64
 
 /* default-src 'none' blocks everything not listed; the page uses only its
  * own stylesheet and script and talks only to itself (event stream). */
@@ -36,7 +44,6 @@ struct _DrdPortal
   DrdStore           *store;
   GBytes             *secret;
   SoupServer         *server;
-  GSocket            *listen_socket;
   DrdPortalRateLimit *rate_limit;
   GHashTable         *receiving;      /* SoupServerMessage* → start time (µs, boxed) */
   GPtrArray          *streams;        /* SoupServerMessage* of open event streams */
@@ -58,9 +65,32 @@ struct _DrdPortal
   gsize               max_body;
   guint               max_streams;
   guint               poll_ms;
+
+  /* listening, accepting, connection accounting, TLS (see "Listening
+   * and accepting" below) */
+  GPtrArray          *listeners;      /* Listener* */
+  GHashTable         *peers;          /* client address → Peer* */
+  GHashTable         *conns;          /* Conn* (every accepted, not yet gone) */
+  GQueue              idle;           /* Conn* waiting for a request, longest idle first */
+  GSocket            *keepalive_pair[2];
+  GTlsCertificate    *tls_certificate;
+  guint               n_conns;
+  guint               max_conns;
+  guint               max_idle_per_peer;
+  guint               conn_budget;    /* max_conns, kept below the open-file limit */
+  int                 spare_fd;       /* given up to refuse a connection at EMFILE */
+  gint64              accept_error_logged_us;
+  guint               accept_errors;  /* since the last log line */
+  gboolean            accept_failing;
 };
 
 G_DEFINE_FINAL_TYPE (DrdPortal, drd_portal, G_TYPE_OBJECT)
+
+/* The socket of a message's connection (the portal accepts connections
+ * itself, so libsoup's own soup_server_message_get_socket() is NULL). */
+static GSocket *portal_message_socket (SoupServerMessage *msg);
+static void     listeners_init (DrdPortal *self);
+static void     listeners_clear (DrdPortal *self);
 
 typedef enum {
   ROUTE_NONE,
@@ -423,7 +453,7 @@ sweep_cb (gpointer user_data)
 
   for (guint i = 0; i < expired->len; i++)
     {
-      GSocket *sock = soup_server_message_get_socket (expired->pdata[i]);
+      GSocket *sock = portal_message_socket (expired->pdata[i]);
 
       if (sock != NULL)
         g_socket_shutdown (sock, TRUE, TRUE, NULL);
@@ -445,7 +475,7 @@ chunk_limit_cb (SoupServerMessage *msg,
 
   if ((gsize) body->length > self->max_body)
     {
-      GSocket *sock = soup_server_message_get_socket (msg);
+      GSocket *sock = portal_message_socket (msg);
 
       /* A chunked body that grows past the limit: answering is not
        * possible mid-body, so the connection is dropped. */
@@ -1197,6 +1227,7 @@ drd_portal_finalize (GObject *object)
   g_clear_pointer (&self->receiving, g_hash_table_unref);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
+  listeners_clear (self);
   g_free (self->fingerprint);
   G_OBJECT_CLASS (drd_portal_parent_class)->finalize (object);
 }
@@ -1225,6 +1256,7 @@ drd_portal_init (DrdPortal *self)
   self->receiving = g_hash_table_new (NULL, NULL);
   self->streams = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
+  listeners_init (self);
 }
 
 DrdPortal *
@@ -1352,6 +1384,614 @@ bad:
   return FALSE;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Listening and accepting                                            */
+
+/* The portal owns its listening sockets and accepts connections itself
+ * instead of libsoup's listener, which stops polling its socket for
+ * good after one failed accept() (EMFILE when a burst of connections
+ * uses up the open-file limit). Each accepted connection is counted per
+ * client address and in total, and handed to libsoup as a stream
+ * (soup_server_accept_iostream), wrapped in TLS when a certificate is
+ * set.
+ *
+ * Bounds: at most conn_budget connections (max_conns, kept below the
+ * open-file limit); over it the longest-idle connection is closed to
+ * make room, and when none is idle the newcomer gets a 503 at once.
+ * Per client address at most max_idle_per_peer connections may wait for
+ * a request; a newcomer over it closes that address's longest-idle one
+ * (so clients sharing an address — CGNAT, a proxy — still get in, and
+ * one client cannot hold more). Idle time itself is bounded by the
+ * request timeout (sweep_cb). */
+
+#define ACCEPT_BATCH 16
+#define ACCEPT_BACKOFF_MIN_MS 50
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define ACCEPT_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
+#define HSTS "max-age=31536000"
+
+static const char busy_response[] =
+  "HTTP/1.1 503 Service Unavailable\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "Content-Length: 43\r\n"
+  "Retry-After: 1\r\n"
+  "Connection: close\r\n"
+  "\r\n"
+  "The portal is busy; try again in a moment.\n";
+
+typedef struct {
+  DrdPortal *self;              /* borrowed; the portal stops its listeners before it goes */
+  GSocket   *socket;
+  GSource   *source;
+  guint      backoff_id;
+  guint      backoff_ms;
+} Listener;
+
+typedef struct {
+  char   *address;
+  guint   n_conns;
+  GQueue  idle;                 /* Conn* (peer_link) */
+} Peer;
+
+typedef struct {
+  DrdPortal      *self;         /* NULL once the portal is gone */
+  GSocket        *socket;       /* borrowed; the connection is gone when it is finalised */
+  GSocketAddress *remote;       /* carries the Conn as qdata for the messages */
+  Peer           *peer;
+  GList           idle_link;    /* in self->idle */
+  GList           peer_link;    /* in peer->idle */
+  gboolean        idle;
+  gboolean        closing;      /* shut down by us; gone soon */
+  gboolean        tls;
+} Conn;
+
+static GQuark
+conn_quark (void)
+{
+  static GQuark q;
+
+  if (q == 0)
+    q = g_quark_from_static_string ("drd-portal-conn");
+  return q;
+}
+
+static Conn *
+message_conn (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), conn_quark ()) : NULL;
+}
+
+static GSocket *
+portal_message_socket (SoupServerMessage *msg)
+{
+  GSocket *sock = soup_server_message_get_socket (msg);
+  Conn *c;
+
+  if (sock != NULL)
+    return sock;
+  c = message_conn (msg);
+  return c != NULL ? c->socket : NULL;
+}
+
+static void
+peer_free (gpointer data)
+{
+  Peer *p = data;
+
+  g_queue_clear (&p->idle);
+  g_free (p->address);
+  g_free (p);
+}
+
+static void
+conn_set_busy (Conn *c)
+{
+  if (!c->idle)
+    return;
+  c->idle = FALSE;
+  if (c->self != NULL)
+    g_queue_unlink (&c->self->idle, &c->idle_link);
+  if (c->peer != NULL)
+    g_queue_unlink (&c->peer->idle, &c->peer_link);
+}
+
+static void
+conn_set_idle (Conn *c)
+{
+  if (c->closing || c->self == NULL)
+    return;
+  conn_set_busy (c);
+  c->idle = TRUE;
+  g_queue_push_tail_link (&c->self->idle, &c->idle_link);
+  g_queue_push_tail_link (&c->peer->idle, &c->peer_link);
+}
+
+/* Closes a connection to make room: libsoup sees end-of-stream and drops
+ * it (as sweep_cb does with stalled clients). */
+static void
+conn_close (Conn *c)
+{
+  conn_set_busy (c);
+  c->closing = TRUE;
+  g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+}
+
+/* The connection's socket is finalised: libsoup is done with it. */
+static void
+conn_gone (gpointer  data,
+           GObject  *where_the_socket_was)
+{
+  Conn *c = data;
+  DrdPortal *self = c->self;
+
+  conn_set_busy (c);
+  if (self != NULL)
+    {
+      self->n_conns--;
+      if (--c->peer->n_conns == 0)
+        g_hash_table_remove (self->peers, c->peer->address);
+      g_hash_table_remove (self->conns, c);
+    }
+  g_object_set_qdata (G_OBJECT (c->remote), conn_quark (), NULL);
+  g_object_unref (c->remote);
+  g_free (c);
+}
+
+/* libsoup starts a message when a connection opens and after each
+ * keep-alive response: the connection waits for a request. */
+static void
+conn_got_headers_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Conn *c = message_conn (msg);
+
+  if (c != NULL)
+    conn_set_busy (c);
+}
+
+static void
+conn_request_started_cb (SoupServer        *server,
+                         SoupServerMessage *msg,
+                         gpointer           user_data)
+{
+  Conn *c = message_conn (msg);
+
+  if (c == NULL)
+    return;
+  conn_set_idle (c);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (conn_got_headers_cb), NULL);
+  if (c->tls)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", HSTS);
+}
+
+/* Logs the first accept() failure, then at most one line a minute with
+ * the count; a success after failures says so once. */
+static void
+note_accept_error (DrdPortal  *self,
+                   const char *message)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->accept_errors++;
+  if (self->accept_failing && now - self->accept_error_logged_us < ACCEPT_LOG_INTERVAL_US)
+    return;
+  if (self->accept_failing)
+    g_message ("portal: cannot accept connections: %s (%u times in the last minute); retrying",
+               message, self->accept_errors);
+  else
+    g_message ("portal: cannot accept connections: %s; refusing new ones and retrying until "
+               "descriptors are free", message);
+  self->accept_failing = TRUE;
+  self->accept_error_logged_us = now;
+  self->accept_errors = 0;
+}
+
+static void
+note_accept_ok (DrdPortal *self)
+{
+  if (!self->accept_failing)
+    return;
+  g_message ("portal: accepting connections again");
+  self->accept_failing = FALSE;
+  self->accept_errors = 0;
+}
+
+/* Tells a client at once that there is no room, without holding a
+ * descriptor for it. */
+static void
+refuse_fd (int      fd,
+           gboolean plain)
+{
+  if (plain)
+    (void) send (fd, busy_response, sizeof busy_response - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  shutdown (fd, SHUT_WR);
+  close (fd);
+}
+
+static void
+refuse_client (GSocket  *client,
+               gboolean  plain)
+{
+  if (plain)
+    g_socket_send_with_blocking (client, busy_response, sizeof busy_response - 1, FALSE,
+                                 NULL, NULL);
+  g_socket_shutdown (client, FALSE, TRUE, NULL);
+  g_socket_close (client, NULL);
+}
+
+/* At EMFILE: the spare descriptor makes room for one accept(), whose
+ * connection is refused, so the backlog drains instead of hanging. */
+static gboolean
+refuse_with_spare (Listener *l)
+{
+  DrdPortal *self = l->self;
+  int fd;
+
+  if (self->spare_fd < 0)
+    return FALSE;
+  close (self->spare_fd);
+  self->spare_fd = -1;
+  fd = accept4 (g_socket_get_fd (l->socket), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0)
+    refuse_fd (fd, self->tls_certificate == NULL);
+  self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0;
+}
+
+static gboolean listener_ready_cb (GSocket *socket, GIOCondition condition, gpointer data);
+
+static void
+listener_watch (Listener *l)
+{
+  l->source = g_socket_create_source (l->socket, G_IO_IN, NULL);
+  g_source_set_callback (l->source, (GSourceFunc) (void (*) (void)) listener_ready_cb, l, NULL);
+  g_source_attach (l->source, g_main_context_get_thread_default ());
+}
+
+static gboolean
+listener_resume_cb (gpointer data)
+{
+  Listener *l = data;
+
+  l->backoff_id = 0;
+  listener_watch (l);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops polling the socket for a while (doubling up to a second). */
+static void
+listener_back_off (Listener *l)
+{
+  l->backoff_ms = CLAMP (l->backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS, ACCEPT_BACKOFF_MAX_MS);
+  g_source_destroy (l->source);
+  g_clear_pointer (&l->source, g_source_unref);
+  l->backoff_id = g_timeout_add (l->backoff_ms, listener_resume_cb, l);
+}
+
+static void
+admit (Listener *l,
+       GSocket  *client)
+{
+  DrdPortal *self = l->self;
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (client, NULL);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (client, NULL);
+  g_autoptr(GIOStream) stream = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(GError) error = NULL;
+  Peer *peer;
+  Conn *c;
+
+  if (remote == NULL || local == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      g_socket_close (client, NULL);     /* gone already */
+      return;
+    }
+  if (self->n_conns >= self->conn_budget)
+    {
+      if (self->idle.head == NULL)
+        {
+          refuse_client (client, self->tls_certificate == NULL);
+          return;
+        }
+      conn_close (self->idle.head->data);
+    }
+  address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  peer = g_hash_table_lookup (self->peers, address);
+  if (peer == NULL)
+    {
+      peer = g_new0 (Peer, 1);
+      peer->address = g_steal_pointer (&address);
+      g_hash_table_insert (self->peers, peer->address, peer);
+    }
+  if (peer->idle.length >= self->max_idle_per_peer && peer->idle.head != NULL)
+    conn_close (peer->idle.head->data);
+
+  g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (client));
+  if (self->tls_certificate != NULL)
+    {
+      GIOStream *tls = g_tls_server_connection_new (stream, self->tls_certificate, &error);
+
+      if (tls == NULL)
+        {
+          if (peer->n_conns == 0)
+            g_hash_table_remove (self->peers, peer->address);
+          note_accept_error (self, error->message);
+          return;                         /* closing the stream closes the socket */
+        }
+      g_object_set (tls, "require-close-notify", FALSE, NULL);
+      g_clear_object (&stream);
+      stream = tls;
+    }
+
+  c = g_new0 (Conn, 1);
+  c->self = self;
+  c->socket = client;
+  c->remote = g_object_ref (remote);
+  c->peer = peer;
+  c->idle_link.data = c;
+  c->peer_link.data = c;
+  c->tls = self->tls_certificate != NULL;
+  peer->n_conns++;
+  self->n_conns++;
+  g_hash_table_add (self->conns, c);
+  g_object_set_qdata (G_OBJECT (remote), conn_quark (), c);
+  g_object_weak_ref (G_OBJECT (client), conn_gone, c);
+  conn_set_idle (c);
+  /* libsoup starts the connection's first message right here. */
+  soup_server_accept_iostream (self->server, stream, local, remote, NULL);
+}
+
+static gboolean
+listener_ready_cb (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      data)
+{
+  Listener *l = data;
+  DrdPortal *self = l->self;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) client = g_socket_accept (l->socket, NULL, &error);
+
+      if (client != NULL)
+        {
+          l->backoff_ms = 0;
+          note_accept_ok (self);
+          admit (l, client);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        continue;                         /* ECONNABORTED: that client gave up */
+      note_accept_error (self, error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) &&
+          refuse_with_spare (l))
+        continue;
+      listener_back_off (l);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+listener_free (gpointer data)
+{
+  Listener *l = data;
+
+  if (l->source != NULL)
+    {
+      g_source_destroy (l->source);
+      g_source_unref (l->source);
+    }
+  g_clear_handle_id (&l->backoff_id, g_source_remove);
+  g_socket_close (l->socket, NULL);
+  g_object_unref (l->socket);
+  g_free (l);
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  if (dir == NULL)
+    return 64;
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* max_conns, or fewer when the open-file limit would not hold them with
+ * what the process already uses (store, threads) and a reserve for
+ * webhooks, KEPCO and a burst of accepts. */
+static void
+update_conn_budget (DrdPortal *self)
+{
+  struct rlimit rl;
+  guint budget = self->max_conns;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    {
+      gint64 room = (gint64) rl.rlim_cur - count_open_fds () - 2 * ACCEPT_BATCH - 16;
+
+      budget = (guint) CLAMP (room, 4, (gint64) budget);
+    }
+  self->conn_budget = MAX (budget, 1);
+}
+
+static void
+listeners_init (DrdPortal *self)
+{
+  self->listeners = g_ptr_array_new_with_free_func (listener_free);
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+  self->conns = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->idle);
+  self->max_conns = DEFAULT_MAX_CONNECTIONS;
+  self->max_idle_per_peer = DEFAULT_MAX_IDLE_PER_PEER;
+  self->conn_budget = DEFAULT_MAX_CONNECTIONS;
+  self->spare_fd = -1;
+}
+
+/* The portal goes away: connections still finishing forget it. */
+static void
+listeners_clear (DrdPortal *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self->conns == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Conn *c = key;
+
+      conn_set_busy (c);
+      c->self = NULL;
+      c->peer = NULL;
+    }
+  g_clear_pointer (&self->conns, g_hash_table_unref);
+  g_clear_pointer (&self->peers, g_hash_table_unref);
+  g_clear_pointer (&self->listeners, g_ptr_array_unref);
+  g_clear_object (&self->tls_certificate);
+  for (guint i = 0; i < 2; i++)
+    g_clear_object (&self->keepalive_pair[i]);
+  if (self->spare_fd >= 0)
+    close (self->spare_fd);
+  self->spare_fd = -1;
+}
+
+void
+drd_portal_set_connection_limits (DrdPortal *self,
+                                  guint      max_connections,
+                                  guint      max_idle_per_address)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->max_conns = MAX (max_connections, 1);
+  self->max_idle_per_peer = MAX (max_idle_per_address, 1);
+  update_conn_budget (self);
+}
+
+void
+drd_portal_set_tls_certificate (DrdPortal       *self,
+                                GTlsCertificate *certificate)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  g_set_object (&self->tls_certificate, certificate);
+}
+
+gboolean
+drd_portal_get_tls (DrdPortal *self)
+{
+  g_return_val_if_fail (DRD_IS_PORTAL (self), FALSE);
+  return self->tls_certificate != NULL;
+}
+
+/* libsoup keeps a connection alive after a response only while the
+ * server has a listener of its own; this one is a socketpair end that
+ * never becomes readable (no port, nothing to accept). */
+static gboolean
+ensure_keepalive_listener (DrdPortal  *self,
+                           GError    **error)
+{
+  int sv[2];
+
+  if (self->keepalive_pair[0] != NULL)
+    return TRUE;
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot create a socket pair: %s", g_strerror (errsv));
+      return FALSE;
+    }
+  self->keepalive_pair[0] = g_socket_new_from_fd (sv[0], error);
+  if (self->keepalive_pair[0] == NULL)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return FALSE;
+    }
+  self->keepalive_pair[1] = g_socket_new_from_fd (sv[1], error);
+  if (self->keepalive_pair[1] == NULL)
+    {
+      close (sv[1]);
+      return FALSE;
+    }
+  return soup_server_listen_socket (self->server, self->keepalive_pair[0], 0, error);
+}
+
+/* Once, at the first socket: the server, its handlers and the timers. */
+static gboolean
+start_serving (DrdPortal  *self,
+               GError    **error)
+{
+  if (self->server == NULL)
+    {
+      self->server = soup_server_new (NULL, NULL);
+      soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
+      soup_server_add_handler (self->server, NULL, handler, self, NULL);
+      g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
+      g_signal_connect (self->server, "request-started", G_CALLBACK (conn_request_started_cb), self);
+      g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
+      g_signal_connect (self->server, "request-finished", G_CALLBACK (request_done_cb), self);
+      g_signal_connect (self->server, "request-aborted", G_CALLBACK (request_done_cb), self);
+    }
+  if (!ensure_keepalive_listener (self, error))
+    return FALSE;
+  if (self->spare_fd < 0)
+    self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (self->sweep_id == 0)
+    {
+      self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
+      self->poll_id = g_timeout_add (self->poll_ms, poll_cb, self);
+      poll_cb (self);
+    }
+  return TRUE;
+}
+
+gboolean
+drd_portal_listen_socket (DrdPortal  *self,
+                          GSocket    *socket,
+                          GError    **error)
+{
+  Listener *l;
+  int listening = 0;
+
+  g_return_val_if_fail (DRD_IS_PORTAL (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  if (!g_socket_get_option (socket, SOL_SOCKET, SO_ACCEPTCONN, &listening, NULL) || !listening ||
+      g_socket_get_socket_type (socket) != G_SOCKET_TYPE_STREAM)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The socket passed to the portal is not a listening stream socket");
+      return FALSE;
+    }
+  if (!start_serving (self, error))
+    return FALSE;
+  g_socket_set_blocking (socket, FALSE);
+  l = g_new0 (Listener, 1);
+  l->self = self;
+  l->socket = g_object_ref (socket);
+  g_ptr_array_add (self->listeners, l);
+  listener_watch (l);
+  update_conn_budget (self);
+  return TRUE;
+}
+
 gboolean
 drd_portal_listen (DrdPortal   *self,
                    const char  *address,
@@ -1364,7 +2004,7 @@ drd_portal_listen (DrdPortal   *self,
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (DRD_IS_PORTAL (self), FALSE);
-  g_return_val_if_fail (self->listen_socket == NULL, FALSE);
+  g_return_val_if_fail (self->listeners->len == 0, FALSE);
 
   inet = g_inet_address_new_from_string (address);
   if (inet == NULL)
@@ -1394,25 +2034,15 @@ drd_portal_listen (DrdPortal   *self,
     }
   if (!g_socket_listen (sock, error))
     return FALSE;
+  return drd_portal_listen_socket (self, sock, error);
+}
 
-  if (self->server == NULL)
-    {
-      self->server = soup_server_new (NULL, NULL);
-      soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
-      soup_server_add_handler (self->server, NULL, handler, self, NULL);
-      g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
-      g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
-      g_signal_connect (self->server, "request-finished", G_CALLBACK (request_done_cb), self);
-      g_signal_connect (self->server, "request-aborted", G_CALLBACK (request_done_cb), self);
-    }
-  if (!soup_server_listen_socket (self->server, sock, 0, error))
-    return FALSE;
-
-  self->listen_socket = g_steal_pointer (&sock);
-  self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
-  self->poll_id = g_timeout_add (self->poll_ms, poll_cb, self);
-  poll_cb (self);
-  return TRUE;
+static GSocketAddress *
+first_local_address (DrdPortal *self)
+{
+  if (self->listeners == NULL || self->listeners->len == 0)
+    return NULL;
+  return g_socket_get_local_address (((Listener *) self->listeners->pdata[0])->socket, NULL);
 }
 
 guint
@@ -1421,10 +2051,8 @@ drd_portal_get_port (DrdPortal *self)
   g_autoptr(GSocketAddress) addr = NULL;
 
   g_return_val_if_fail (DRD_IS_PORTAL (self), 0);
-  if (self->listen_socket == NULL)
-    return 0;
-  addr = g_socket_get_local_address (self->listen_socket, NULL);
-  if (addr == NULL)
+  addr = first_local_address (self);
+  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
     return 0;
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
 }
@@ -1435,19 +2063,19 @@ drd_portal_get_url (DrdPortal *self)
   g_autoptr(GSocketAddress) addr = NULL;
   g_autofree char *ip = NULL;
   GInetAddress *inet;
+  const char *scheme;
 
   g_return_val_if_fail (DRD_IS_PORTAL (self), NULL);
-  if (self->listen_socket == NULL)
+  addr = first_local_address (self);
+  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
     return NULL;
-  addr = g_socket_get_local_address (self->listen_socket, NULL);
-  if (addr == NULL)
-    return NULL;
+  scheme = self->tls_certificate != NULL ? "https" : "http";
   inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr));
   ip = g_inet_address_to_string (inet);
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("http://[%s]:%u/", ip,
+    return g_strdup_printf ("%s://[%s]:%u/", scheme, ip,
                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
-  return g_strdup_printf ("http://%s:%u/", ip,
+  return g_strdup_printf ("%s://%s:%u/", scheme, ip,
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
 }
 
@@ -1467,7 +2095,8 @@ drd_portal_stop (DrdPortal *self)
       soup_server_message_unpause (msg);
     }
   g_ptr_array_set_size (self->streams, 0);
+  if (self->listeners != NULL)
+    g_ptr_array_set_size (self->listeners, 0);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
-  g_clear_object (&self->listen_socket);
 }

@@ -53,6 +53,14 @@ void        drd_portal_set_max_body (DrdPortal *self,
 /* Default 200. */
 void        drd_portal_set_max_event_streams (DrdPortal *self,
                                               guint      max_streams);
+/* Connections open at once (over it, the longest-idle connection is
+ * closed to make room, or the newcomer gets a quick 503 when none is
+ * idle) and idle connections per client address (over it, that
+ * address's longest-idle one is closed). Defaults 4096 and 64; the
+ * global cap is also kept below the process's open-file limit. */
+void        drd_portal_set_connection_limits (DrdPortal *self,
+                                              guint      max_connections,
+                                              guint      max_idle_per_address);
 /* How often live pages are checked for event changes (default 2000 ms). */
 void        drd_portal_set_poll_interval (DrdPortal *self,
                                           guint      milliseconds);
@@ -68,13 +76,30 @@ gboolean    drd_portal_get_token_index_ready (DrdPortal *self);
 
 /* Binds @address:@port (port 0 picks a free one) with a backlog of 1024
  * and starts accepting in the thread-default main context. Fails with
- * G_IO_ERROR_ADDRESS_IN_USE when the port is taken. */
+ * G_IO_ERROR_ADDRESS_IN_USE when the port is taken. Accept errors
+ * (EMFILE…) are survived: logged, the waiting client refused, polling
+ * resumed after a short back-off. */
 gboolean    drd_portal_listen (DrdPortal   *self,
                                const char  *address,
                                guint        port,
                                GError     **error);
+/* Serves on an already listening stream socket (e.g. one passed by
+ * systemd); may be called more than once, and instead of or after
+ * drd_portal_listen(). The portal takes a reference and closes its copy
+ * at stop. */
+gboolean    drd_portal_listen_socket (DrdPortal  *self,
+                                      GSocket    *socket,
+                                      GError    **error);
+/* Serve every new connection with TLS with this certificate (and its
+ * private key); NULL = plain HTTP. May be replaced while serving (open
+ * connections keep the one they started with). With TLS, responses
+ * carry Strict-Transport-Security. */
+void        drd_portal_set_tls_certificate (DrdPortal       *self,
+                                            GTlsCertificate *certificate);
+gboolean    drd_portal_get_tls (DrdPortal *self);
+/* Of the first listening socket. */
 guint       drd_portal_get_port (DrdPortal *self);
-/* "http://ADDR:PORT/" of the listening socket. */
+/* "http://ADDR:PORT/" (https:// with TLS) of the first listening socket. */
 char       *drd_portal_get_url (DrdPortal *self);
 /* Closes the socket and every connection; final (no listen afterwards). */
 void        drd_portal_stop (DrdPortal *self);

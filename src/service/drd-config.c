@@ -56,6 +56,8 @@ static const KeyInfo keys[] = {
   { "portal-rate-limit", GROUP_PORTAL, "u", "20", 0, 100000, NULL, CHECK_NONE },
   { "portal-max-body", GROUP_PORTAL, "u", "16384", 1024, 1048576, NULL, CHECK_NONE },
   { "portal-request-timeout", GROUP_PORTAL, "u", "10", 1, 600, NULL, CHECK_NONE },
+  { "portal-max-connections", GROUP_PORTAL, "u", "4096", 16, 1000000, NULL, CHECK_NONE },
+  { "portal-max-idle-per-address", GROUP_PORTAL, "u", "64", 1, 100000, NULL, CHECK_NONE },
   { "kepco-base-url", GROUP_KEPCO, "s", "'http://127.0.0.1:8089'", 0, 0, NULL, CHECK_URL },
   { "kepco-max-concurrent", GROUP_KEPCO, "u", "8", 1, 1024, NULL, CHECK_NONE },
   { "kepco-timeout", GROUP_KEPCO, "u", "15", 1, 600, NULL, CHECK_NONE },
@@ -613,6 +615,20 @@ drd_config_get_portal_request_timeout (DrdConfig *self)
 {
   g_return_val_if_fail (DRD_IS_CONFIG (self), 0);
   return get_uint (self, "portal-request-timeout");
+}
+
+guint
+drd_config_get_portal_max_connections (DrdConfig *self)
+{
+  g_return_val_if_fail (DRD_IS_CONFIG (self), 0);
+  return get_uint (self, "portal-max-connections");
+}
+
+guint
+drd_config_get_portal_max_idle_per_address (DrdConfig *self)
+{
+  g_return_val_if_fail (DRD_IS_CONFIG (self), 0);
+  return get_uint (self, "portal-max-idle-per-address");
 }
 
 gboolean
