@@ -19,6 +19,7 @@
 #include "service/drd-config.h"
 #include "service/drd-dispatcher.h"
 #include "service/drd-notifier.h"
+#include "service/drd-sd-notify.h"
 #include "service/drd-settler.h"
 #include "store/drd-store-portal.h"
 
@@ -106,6 +107,65 @@ raise_open_file_limit (void)
     g_debug ("serve: cannot raise the open-file limit: %s", g_strerror (errno));
 }
 
+/* TLS for the portal: the certificate and key files, read again on
+ * SIGHUP (a renewed certificate without a restart). */
+typedef struct {
+  DrdPortal *portal;
+  char      *cert_path;
+  char      *key_path;
+} TlsFiles;
+
+static gboolean
+load_tls (TlsFiles  *tls,
+          GError   **error)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+
+  cert = g_tls_certificate_new_from_files (tls->cert_path, tls->key_path, error);
+  if (cert == NULL)
+    {
+      g_prefix_error (error, _("cannot read the TLS certificate %s and key %s: "),
+                      tls->cert_path, tls->key_path);
+      return FALSE;
+    }
+  drd_portal_set_tls_certificate (tls->portal, cert);
+  return TRUE;
+}
+
+static gboolean
+reload_tls_cb (gpointer user_data)
+{
+  TlsFiles *tls = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (tls->cert_path == NULL)
+    return G_SOURCE_CONTINUE;
+  /* A bad new file keeps the certificate in use. */
+  if (!load_tls (tls, &error))
+    drd_cli_note (_("%s; keeping the certificate in use"), error->message);
+  else
+    drd_cli_note (_("TLS certificate reloaded from %s"), tls->cert_path);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+notify_manager (const char *state)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!drd_sd_notify (state, &error))
+    drd_cli_note ("%s", error->message);
+}
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  /* Sent from the main loop: a stuck loop stops the pings and systemd
+   * restarts the service. */
+  notify_manager ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 quit_cb (gpointer user_data)
 {
@@ -126,6 +186,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   gboolean no_notifier = FALSE;
   gboolean no_settler = FALSE;
   gboolean no_index = FALSE;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default: the portal settings, 127.0.0.1:8088; "
@@ -153,6 +215,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
     { "max-idle-per-address", 0, 0, G_OPTION_ARG_INT, &max_idle,
       N_("Connections one client address may keep open without a request (default: the "
          "portal-max-idle-per-address setting, 64)"), "N" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+      N_("Serve HTTPS with this PEM certificate (chain); read again on SIGHUP"), "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+      N_("The PEM private key of --tls-cert (default: in the certificate file)"), "FILE" },
     { "no-notifier", 0, 0, G_OPTION_ARG_NONE, &no_notifier,
       N_("Do not send webhook notifications"), NULL },
     { "no-settler", 0, 0, G_OPTION_ARG_NONE, &no_settler,
@@ -175,6 +241,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
   g_autofree char *secret_path = NULL;
+  g_autoptr(GPtrArray) passed = NULL;
+  TlsFiles tls = { NULL };
+  guint64 watchdog_usec;
+  guint watchdog_id = 0;
   guint port = 8088;
   int status;
 
@@ -210,12 +280,18 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   if (max_connections < 1 || max_idle < 1)
     return drd_cli_usage_error ("serve", _("--max-connections and --max-idle-per-address "
                                            "must be >= 1"));
+  if (tls_key != NULL && tls_cert == NULL)
+    return drd_cli_usage_error ("serve", _("--tls-key needs --tls-cert"));
   if (kepco_url == NULL)
     kepco_url = drd_config_dup_kepco_base_url (config);
   if (!g_str_has_prefix (kepco_url, "http://") && !g_str_has_prefix (kepco_url, "https://"))
     return drd_cli_usage_error ("serve", _("--kepco-url must be an http:// or https:// URL"));
 
   raise_open_file_limit ();
+  /* Sockets passed by systemd (socket activation) replace --listen. */
+  passed = drd_sd_listen_sockets (&error);
+  if (passed == NULL)
+    return drd_cli_fail_error (_("cannot use the sockets passed by the service manager"), error);
   store = drd_cli_open_store (ctx, FALSE, &error);
   if (store == NULL)
     return drd_cli_fail_error (NULL, error);
@@ -236,7 +312,22 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   drd_portal_set_max_body (portal, drd_config_get_portal_max_body (config));
   drd_portal_set_token_index (portal, !no_index);
   drd_portal_set_connection_limits (portal, (guint) max_connections, (guint) max_idle);
-  if (!drd_portal_listen (portal, address, port, &error))
+  if (tls_cert != NULL)
+    {
+      tls.portal = portal;
+      tls.cert_path = tls_cert;
+      tls.key_path = tls_key != NULL ? tls_key : tls_cert;
+      if (!load_tls (&tls, &error))
+        return drd_cli_fail_error (NULL, error);
+    }
+  if (passed->len > 0)
+    {
+      for (guint i = 0; i < passed->len; i++)
+        if (!drd_portal_listen_socket (portal, passed->pdata[i], &error))
+          return drd_cli_fail_error (_("cannot use the sockets passed by the service manager"),
+                                     error);
+    }
+  else if (!drd_portal_listen (portal, address, port, &error))
     return drd_cli_fail_error (NULL, error);
 
   url = drd_portal_get_url (portal);
@@ -254,7 +345,20 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGHUP, reload_tls_cb, &tls);
+  {
+    g_autofree char *state = g_strdup_printf ("READY=1\nSTATUS=Serving the portal at %s", url);
+
+    notify_manager (state);
+  }
+  /* Pings at half the interval systemd waits for. */
+  watchdog_usec = drd_sd_watchdog_usec ();
+  if (watchdog_usec > 0)
+    watchdog_id = g_timeout_add ((guint) MAX (watchdog_usec / 2000, 1), watchdog_cb, NULL);
   g_main_loop_run (loop);
+
+  notify_manager ("STOPPING=1");
+  g_clear_handle_id (&watchdog_id, g_source_remove);
 
   if (dispatcher != NULL)
     drd_dispatcher_stop (dispatcher);
