@@ -1438,6 +1438,8 @@ typedef struct {
   DrdPortal      *self;         /* NULL once the portal is gone */
   GSocket        *socket;       /* borrowed; the connection is gone when it is finalised */
   GSocketAddress *remote;       /* carries the Conn as qdata for the messages */
+  GSocketAddress *local;
+  GIOStream      *stream;       /* what libsoup reads: the socket connection, or TLS over it */
   Peer           *peer;
   GList           idle_link;    /* in self->idle */
   GList           peer_link;    /* in peer->idle */
@@ -1537,6 +1539,7 @@ conn_gone (gpointer  data,
     }
   g_object_set_qdata (G_OBJECT (c->remote), conn_quark (), NULL);
   g_object_unref (c->remote);
+  g_object_unref (c->local);
   g_free (c);
 }
 
@@ -1552,6 +1555,49 @@ conn_got_headers_cb (SoupServerMessage *msg,
     conn_set_busy (c);
 }
 
+/* libsoup 3.2.3 leaks a keep-alive connection whose client closes it
+ * while it waits for the next request (the descriptor stays open for
+ * good: a thousand ordinary visits exhaust the open-file limit). So the
+ * portal keeps connections alive itself: once a keep-alive response is
+ * written, it takes the stream back from libsoup and hands it over
+ * again as a new connection, whose end libsoup handles cleanly. A
+ * client that already sent its next request (pipelining) stays with
+ * libsoup's own keep-alive. */
+static gboolean
+message_keeps_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
+
+  return soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1 &&
+         !soup_message_headers_header_contains (req, "Connection", "close") &&
+         !soup_message_headers_header_contains (resp, "Connection", "close");
+}
+
+static void
+conn_wrote_body_cb (SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  Conn *c = message_conn (msg);
+  DrdPortal *self = c != NULL ? c->self : NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GIOStream) stolen = NULL;
+  char byte;
+
+  if (self == NULL || self->server == NULL || c->closing || !message_keeps_alive (msg))
+    return;
+  if (recv (g_socket_get_fd (c->socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+    return;
+  stream = g_object_ref (c->stream);
+  /* Stealing ends libsoup's part without "request-finished": emitted
+   * here so that the portal's (and anyone's) bookkeeping still runs. */
+  g_signal_emit_by_name (self->server, "request-finished", msg);
+  stolen = soup_server_message_steal_connection (msg);
+  if (stolen == NULL)
+    return;
+  soup_server_accept_iostream (self->server, stream, c->local, c->remote, NULL);
+}
+
 static void
 conn_request_started_cb (SoupServer        *server,
                          SoupServerMessage *msg,
@@ -1563,6 +1609,7 @@ conn_request_started_cb (SoupServer        *server,
     return;
   conn_set_idle (c);
   g_signal_connect (msg, "got-headers", G_CALLBACK (conn_got_headers_cb), NULL);
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (conn_wrote_body_cb), NULL);
   if (c->tls)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Strict-Transport-Security", HSTS);
@@ -1733,6 +1780,8 @@ admit (Listener *l,
   c->self = self;
   c->socket = client;
   c->remote = g_object_ref (remote);
+  c->local = g_object_ref (local);
+  c->stream = stream;
   c->peer = peer;
   c->idle_link.data = c;
   c->peer_link.data = c;

@@ -63,6 +63,7 @@ read_status (int fd,
              int timeout_ms)
 {
   char buf[4096];
+  const char *end;
   gsize len = 0;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
@@ -81,8 +82,16 @@ read_status (int fd,
         break;
       len += (gsize) n;
       buf[len] = '\0';
-      if (strstr (buf, "\r\n\r\n") != NULL)
-        break;
+      /* Headers and the body (Content-Length), so that the next
+       * response on a keep-alive connection starts clean. */
+      if ((end = strstr (buf, "\r\n\r\n")) != NULL)
+        {
+          const char *cl = g_strstr_len (buf, end - buf, "Content-Length: ");
+          gsize body = cl != NULL ? (gsize) atoi (cl + 16) : 0;
+
+          if (len >= (gsize) (end + 4 - buf) + body)
+            break;
+        }
     }
   buf[len] = '\0';
   if (len >= 12 && g_str_has_prefix (buf, "HTTP/1."))
@@ -429,6 +438,68 @@ test_global_cap (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------ */
+/* Keep-alive connections that the client closes                       */
+
+static guint
+open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+typedef struct {
+  int statuses_ok;      /* of 2 × 60 requests on 60 keep-alive connections */
+  int last_status;      /* a request after all of them, with a cap of 8 */
+} KeepAliveResult;
+
+static gpointer
+keepalive_clients (gpointer data)
+{
+  Fixture *f = data;
+  KeepAliveResult *res = g_new0 (KeepAliveResult, 1);
+
+  /* Browsers keep a connection after a page and close it later: each
+   * of these waits for its next request when the client goes. */
+  for (guint i = 0; i < 60; i++)
+    {
+      int fd = client_connect (NULL, f->port);
+
+      g_assert_cmpint (fd, >=, 0);
+      res->statuses_ok += request_status (fd, "/healthz", 3000) == 200;
+      res->statuses_ok += request_status (fd, "/healthz", 3000) == 200;
+      close (fd);
+      g_usleep (5 * 1000);
+    }
+  g_usleep (300 * 1000);
+  res->last_status = healthz (NULL, f->port, 3000);
+  return res;
+}
+
+static void
+test_keepalive_closed_by_client (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree KeepAliveResult *res = NULL;
+  guint before, after;
+
+  drd_portal_set_connection_limits (f->portal, 8, 64);
+  fixture_listen (f);
+  before = open_fds ();
+  res = run_clients (f, keepalive_clients);
+  after = open_fds ();
+  g_assert_cmpint (res->statuses_ok, ==, 120);
+  /* Every connection's descriptor is released (libsoup 3.2.3 alone
+   * keeps each one open for good)... */
+  g_assert_cmpuint (after, <=, before + 2);
+  /* ...and no longer counts against the connection cap. */
+  g_assert_cmpint (res->last_status, ==, 200);
+}
+
+/* ------------------------------------------------------------------ */
 /* drdeskctl serve at a low open-file limit                            */
 
 typedef struct {
@@ -624,6 +695,8 @@ main (int argc, char **argv)
               test_per_address_cap, fixture_teardown);
   g_test_add ("/portal-listener/global-cap", Fixture, NULL, fixture_setup, test_global_cap,
               fixture_teardown);
+  g_test_add ("/portal-listener/keepalive-closed-by-client", Fixture, NULL, fixture_setup,
+              test_keepalive_closed_by_client, fixture_teardown);
   g_test_add_func ("/portal-listener/serve-burst-64-files", test_serve_burst_at_64_files);
   g_test_add_func ("/portal-listener/serve-raises-nofile", test_serve_raises_nofile);
   return g_test_run ();
