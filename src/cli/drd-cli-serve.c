@@ -251,9 +251,11 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   if (!drd_cli_parse_options ("serve", NULL,
                               _("Serve the customer answer portal, send webhook notifications, end "
                                 "events at their end time and settle ended events, until interrupted."),
-                              _("Prints \"LISTENING http://ADDR:PORT/\" on stdout once it accepts\n"
-                                "connections. Binds to 127.0.0.1 unless told otherwise. Settlement\n"
-                                "progress and KEPCO errors go to stderr."),
+                              _("Prints \"LISTENING http://ADDR:PORT/\" (https:// with --tls-cert) on\n"
+                                "stdout once it accepts connections. Binds to 127.0.0.1 unless told\n"
+                                "otherwise; under systemd it uses the sockets it is passed (LISTEN_FDS)\n"
+                                "and reports readiness and watchdog pings (NOTIFY_SOCKET). SIGHUP reads\n"
+                                "the TLS files again. Settlement progress and KEPCO errors go to stderr."),
                               entries, &argc, &argv, &status))
     return status;
   if (argc > 1)
