@@ -268,7 +268,7 @@ emfile_clients (gpointer data)
   for (guint i = 0; i < fillers->len; i++)
     close (g_array_index (fillers, int, i));
 
-  /* Answered (or refused with a status line) instead of hanging... */
+  /* Answered or refused instead of hanging... */
   res->first_status = request_status (c, "/healthz", 5000);
   close (c);
   /* ...and the listener still accepts. */
@@ -307,7 +307,9 @@ test_accept_emfile (Fixture       *f,
   g_test_assert_expected_messages ();
   g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &old), ==, 0);
 
-  g_assert_true (res->first_status == 200 || res->first_status == 503);
+  /* Refused (503, or a reset when its request was already in), or
+   * answered once descriptors were free: never left hanging. */
+  g_assert_true (res->first_status == 200 || res->first_status == 503 || res->first_status == 0);
   g_assert_cmpint (res->later_status, ==, 200);
 }
 
