@@ -658,12 +658,34 @@ expect_response (gpointer ctx, guint pos, const char *property)
   return NULL;
 }
 
+static GtkWidget *debug_view;
+
 static void
 log_items_changed (GListModel *model, guint pos, guint removed, guint added, gpointer data)
 {
-  if (g_getenv ("DRD_TABLES_DEBUG") != NULL)
-    g_printerr ("items-changed %s (%u, -%u, +%u) → %u\n", G_OBJECT_TYPE_NAME (model), pos,
-                removed, added, g_list_model_get_n_items (model));
+  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+  guint stale = 0, wrong = 0;
+
+  if (g_getenv ("DRD_TABLES_DEBUG") == NULL)
+    return;
+  collect_cells (debug_view, cells);
+  for (guint i = 0; i < cells->len; i++)
+    {
+      GtkListItem *li = drd_cell_get_list_item (cells->pdata[i]);
+      guint p;
+      g_autoptr(GObject) at = NULL;
+
+      if (li == NULL || gtk_list_item_get_item (li) == NULL)
+        continue;
+      p = gtk_list_item_get_position (li);
+      if (p >= g_list_model_get_n_items (model))
+        stale++;
+      else if ((at = g_list_model_get_item (model, p)) != gtk_list_item_get_item (li))
+        wrong++;
+    }
+  g_printerr ("items-changed %s (%u, -%u, +%u) → %u: %u stale cells, %u on another item\n",
+              G_OBJECT_TYPE_NAME (model), pos, removed, added, g_list_model_get_n_items (model),
+              stale, wrong);
 }
 
 static gboolean
@@ -704,8 +726,8 @@ test_responses_table (void)
   model = drd_responses_view_get_model (view);
   cv = GTK_COLUMN_VIEW (find_type (GTK_WIDGET (view), GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (cv);
-  g_signal_connect (model, "items-changed", G_CALLBACK (log_items_changed), NULL);
-  g_signal_connect (gtk_column_view_get_model (cv), "items-changed", G_CALLBACK (log_items_changed), NULL);
+  debug_view = GTK_WIDGET (cv);
+  g_signal_connect_after (gtk_column_view_get_model (cv), "items-changed", G_CALLBACK (log_items_changed), NULL);
   drd_window_set_view (f->window, "responses");
 
   /* the settled event: answers, outcomes, reductions and points */
