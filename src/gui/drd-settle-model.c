@@ -188,24 +188,23 @@ update_item (DrdPagedModel *model, GObject *obj, gconstpointer data)
   return TRUE;
 }
 
-/* Rows of a page: the ids are consecutive in the model's (customer id)
- * order, so one keyset query from just before the first id returns them;
- * rows that moved meanwhile are matched by id by the paged model. */
+/* Rows by id: a page's ids are consecutive in the list as it was read,
+ * but rows settled since lie between them (and a live refresh asks for
+ * scattered ids), so "the next n rows after the first id" is not them. */
 static void
 fetch_rows_async (DrdPagedModel *model, const gint64 *ids, guint n_ids,
                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   DrdSettleModel *self = DRD_SETTLE_MODEL (model);
 
-  drd_store_settle_list_async (self->store, self->event_id, self->outcome,
-                               n_ids > 0 ? ids[0] - 1 : 0, MAX (n_ids, 1), cancellable,
-                               callback, user_data);
+  drd_store_settle_rows_async (self->store, self->event_id, ids, n_ids, cancellable, callback,
+                               user_data);
 }
 
 static GPtrArray *
 fetch_rows_finish (DrdPagedModel *model, GAsyncResult *result, GError **error)
 {
-  return drd_store_settle_list_finish (DRD_STORE (g_task_get_source_object (G_TASK (result))),
+  return drd_store_settle_rows_finish (DRD_STORE (g_task_get_source_object (G_TASK (result))),
                                        result, error);
 }
 

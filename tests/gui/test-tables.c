@@ -20,6 +20,7 @@
 #include "core/drd-time.h"
 #include "gui/drd-cell-factory.h"
 #include "gui/drd-gui-util.h"
+#include "gui/drd-settle-model.h"
 #include "gui/drd-window.h"
 #include "kepco/drd-kepco-sim.h"
 #include "service/drd-config.h"
@@ -597,6 +598,117 @@ test_settlement_table (void)
   }
 }
 
+/* Rows settled after the id list was read: a page is read by the ids it
+ * shows, not "the next 64 rows after the first id", or rows settled in
+ * between push the page's last rows out and leave them placeholders. */
+static void
+commit_settled (Fixture *f, gint64 event, gint64 first, gint64 last, gint64 step)
+{
+  g_autoptr(DrdSettleBatch) batch = drd_settle_batch_new (drd_store_now ());
+  g_autoptr(GError) error = NULL;
+
+  for (gint64 id = first; id <= last; id += step)
+    {
+      DrdSettleResult r = { 0 };
+
+      r.event_id = event;
+      r.customer_id = id;
+      r.answer = DRD_ANSWER_NONE;
+      r.baseline_known = r.actual_known = TRUE;
+      r.baseline_wh = 1000000 + id;
+      r.actual_wh = 1000000 + id;
+      r.outcome = DRD_OUTCOME_NOT_PARTICIPATING;
+      g_array_append_val (batch->results, r);
+    }
+  g_assert_true (drd_store_settle_commit (f->store, batch, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (batch->n_settled, ==, (last - first) / step + 1);
+}
+
+static void
+on_settle_loaded (DrdSettleModel *model, guint *n)
+{
+  (*n)++;
+}
+
+static gboolean
+uint_at_least (gpointer data)
+{
+  guint *n = data;
+  return n[0] >= n[1];
+}
+
+static gboolean
+paged_idle (gpointer data)
+{
+  return drd_paged_model_get_n_pending (DRD_PAGED_MODEL (data)) == 0;
+}
+
+static void
+test_settle_pages_by_id (void)
+{
+  Fixture *f;
+  g_autoptr(DrdSettleModel) model = NULL;
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdEvent) e = drd_event_new ();
+  guint loads[2] = { 0, 1 };
+  gint64 event = 0, n = 0;
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  f = get_fixture ();
+  e->name = g_strdup ("Pages");
+  e->target_w = 1000000;
+  e->kind = DRD_EVENT_KIND_RELIABILITY;
+  g_assert_true (drd_time_parse_iso8601 ("2026-10-15T14:00:00+09:00", &e->start_at, &error));
+  g_assert_true (drd_time_parse_iso8601 ("2026-10-15T15:00:00+09:00", &e->end_at, &error));
+  drd_store_start_event (f->store, e, "operator:test", drd_store_now (), &event, &n, &error);
+  g_assert_no_error (error);
+
+  /* even customers settled, the list read */
+  commit_settled (f, event, 2, 200, 2);
+  model = drd_settle_model_new (f->store);
+  g_signal_connect (model, "loaded", G_CALLBACK (on_settle_loaded), &loads[0]);
+  drd_settle_model_set_event (model, event, DRD_OUTCOME_PENDING);
+  g_assert_true (drd_test_wait (uint_at_least, loads, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100);
+
+  /* the odd ones settle before the first page is asked for */
+  commit_settled (f, event, 1, 199, 2);
+  for (guint i = 0; i < DRD_PAGED_MODEL_PAGE_SIZE; i++)
+    g_ptr_array_add (held, g_list_model_get_item (G_LIST_MODEL (model), i));
+  g_assert_true (drd_test_wait (paged_idle, model, 5000));
+  for (guint i = 0; i < held->len; i++)
+    {
+      DrdSettleItem *item = g_ptr_array_index (held, i);
+
+      g_assert_cmpint (drd_settle_item_get_customer_id (item), ==, 2 * (i + 1));
+      g_assert_true (drd_settle_item_get_loaded (item));
+      g_assert_cmpint (drd_settle_item_get_row (item)->customer_id, ==, 2 * (i + 1));
+    }
+
+  /* a live refresh takes the odd ones in; every held row stays filled */
+  loads[1] = loads[0] + 1;
+  drd_settle_model_refresh (model);
+  g_assert_true (drd_test_wait (uint_at_least, loads, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 200);
+  g_assert_true (drd_test_wait (paged_idle, model, 5000));
+  for (guint i = 0; i < held->len; i++)
+    {
+      DrdSettleItem *item = g_ptr_array_index (held, i);
+      gint64 id = drd_settle_item_get_customer_id (item);
+
+      g_assert_true (drd_settle_item_get_loaded (item));
+      g_assert_cmpint (drd_settle_item_get_row (item)->customer_id, ==, id);
+      g_assert_cmpint (drd_settle_item_get_row (item)->baseline_wh, ==, 1000000 + id);
+    }
+  g_signal_handlers_disconnect_by_data (model, &loads[0]);
+}
+
 /* ---- Responses ---- */
 
 typedef struct {
@@ -887,6 +999,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tables/grouping-helpers", test_grouping_helpers);
   g_test_add_func ("/tables/settlement", test_settlement_table);
+  g_test_add_func ("/tables/settle-pages-by-id", test_settle_pages_by_id);
   g_test_add_func ("/tables/responses", test_responses_table);
   g_test_add_func ("/tables/customers", test_customers_table);
   ret = g_test_run ();
