@@ -61,6 +61,41 @@ static GParamSpec *cell_props[CELL_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DrdCell, drd_cell, GTK_TYPE_WIDGET)
 
+/* What a screen reader reads is the column view's cell around this one
+ * (a "table cell" on AT-SPI) and its row, which GTK 4.8 names by their
+ * type ("GtkColumnViewCell", "GtkListItemWidget") when they have no
+ * label: the cell is labelled with the text, the row with its cells'
+ * texts. */
+static void
+update_container_labels (DrdCell *self)
+{
+  GtkWidget *cell = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *row = cell != NULL ? gtk_widget_get_parent (cell) : NULL;
+  GString *all;
+
+  if (cell == NULL)
+    return;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->text ? self->text : "", -1);
+  if (row == NULL)
+    return;
+  all = g_string_new (NULL);
+  for (GtkWidget *c = gtk_widget_get_first_child (row); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (c);
+
+      if (child != NULL && DRD_IS_CELL (child) && DRD_CELL (child)->text != NULL
+          && *DRD_CELL (child)->text != '\0')
+        {
+          if (all->len > 0)
+            g_string_append (all, ", ");
+          g_string_append (all, DRD_CELL (child)->text);
+        }
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, all->str, -1);
+  g_string_free (all, TRUE);
+}
+
 static void
 drd_cell_set_text (DrdCell *self, const char *text)
 {
@@ -73,6 +108,7 @@ drd_cell_set_text (DrdCell *self, const char *text)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   self->text ? self->text : "", -1);
+  update_container_labels (self);
   g_object_notify_by_pspec (G_OBJECT (self), cell_props[CELL_PROP_TEXT]);
 }
 
@@ -214,6 +250,8 @@ on_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   binding = g_object_bind_property (obj, property, gtk_list_item_get_child (item), "text",
                                     G_BINDING_SYNC_CREATE);
   g_object_set_data (G_OBJECT (item), "drd-binding", binding);
+  /* the text may be the one the cell had before it was in a row */
+  update_container_labels (DRD_CELL (gtk_list_item_get_child (item)));
 }
 
 static void
