@@ -332,13 +332,7 @@ run_check (Check *c)
                                                 a11y ? "; accessible label: " : "",
                                                 a11y ? a11y : "");
 
-          if (g_getenv ("DRD_TABLES_DEBUG") != NULL && c->n_bad < 3)
-            g_printerr ("bad cell %u: mapped %d, drawable %d, row parent %s, n_items %u\n", pos,
-                        gtk_widget_get_mapped (GTK_WIDGET (cell)),
-                        gtk_widget_is_drawable (GTK_WIDGET (cell)),
-                        G_OBJECT_TYPE_NAME (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (cell)))),
-                        g_list_model_get_n_items (model));
-          if (c->n_bad++ < 4)
+              if (c->n_bad++ < 4)
             {
               char *all = g_strconcat (c->mismatch ? c->mismatch : "", c->mismatch ? "; " : "",
                                        m, NULL);
@@ -348,22 +342,6 @@ run_check (Check *c)
         }
     }
   c->n_rows_seen = g_hash_table_size (rows);
-  if (g_getenv ("DRD_TABLES_DEBUG") != NULL && c->n_bad > 0)
-    {
-      GHashTableIter it;
-      gpointer k;
-      guint lo = G_MAXUINT, hi = 0, nmapped = 0;
-
-      g_hash_table_iter_init (&it, rows);
-      while (g_hash_table_iter_next (&it, &k, NULL))
-        {
-          lo = MIN (lo, GPOINTER_TO_UINT (k) - 1);
-          hi = MAX (hi, GPOINTER_TO_UINT (k) - 1);
-        }
-      for (guint i = 0; i < cells->len; i++)
-        nmapped += gtk_widget_get_mapped (cells->pdata[i]);
-      g_printerr ("rows %u..%u (%u), cells %u, mapped %u\n", lo, hi, c->n_rows_seen, cells->len, nmapped);
-    }
 }
 
 static gboolean
@@ -776,36 +754,6 @@ expect_response (gpointer ctx, guint pos, const char *property)
   return NULL;
 }
 
-static GtkWidget *debug_view;
-
-static void
-log_items_changed (GListModel *model, guint pos, guint removed, guint added, gpointer data)
-{
-  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
-  guint stale = 0, wrong = 0;
-
-  if (g_getenv ("DRD_TABLES_DEBUG") == NULL)
-    return;
-  collect_cells (debug_view, cells);
-  for (guint i = 0; i < cells->len; i++)
-    {
-      GtkListItem *li = drd_cell_get_list_item (cells->pdata[i]);
-      guint p;
-      g_autoptr(GObject) at = NULL;
-
-      if (li == NULL || gtk_list_item_get_item (li) == NULL)
-        continue;
-      p = gtk_list_item_get_position (li);
-      if (p >= g_list_model_get_n_items (model))
-        stale++;
-      else if ((at = g_list_model_get_item (model, p)) != gtk_list_item_get_item (li))
-        wrong++;
-    }
-  g_printerr ("items-changed %s (%u, -%u, +%u) → %u: %u stale cells, %u on another item\n",
-              G_OBJECT_TYPE_NAME (model), pos, removed, added, g_list_model_get_n_items (model),
-              stale, wrong);
-}
-
 static gboolean
 n_items_is (gpointer data)
 {
@@ -844,8 +792,6 @@ test_responses_table (void)
   model = drd_responses_view_get_model (view);
   cv = GTK_COLUMN_VIEW (find_type (GTK_WIDGET (view), GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (cv);
-  debug_view = GTK_WIDGET (cv);
-  g_signal_connect_after (gtk_column_view_get_model (cv), "items-changed", G_CALLBACK (log_items_changed), NULL);
   drd_window_set_view (f->window, "responses");
 
   /* the settled event: answers, outcomes, reductions and points */
