@@ -13,11 +13,14 @@
  * model goes through live refreshes before it is checked. */
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "core/drd-csv.h"
 #include "core/drd-time.h"
+#include "gui/drd-application.h"
 #include "gui/drd-cell-factory.h"
 #include "gui/drd-gui-util.h"
 #include "gui/drd-settle-model.h"
@@ -414,6 +417,34 @@ assert_table_scrolled (GtkColumnView *view, ExpectFunc expect, gpointer ctx, gui
     }
 }
 
+/* DRD_SCREENSHOT_DIR set: the window as PNG, to look at like a user. */
+static void
+screenshot (Fixture *f, const char *name)
+{
+  const char *dir = g_getenv ("DRD_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) p = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) tex = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snap;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  drd_test_spin (300);
+  w = gtk_widget_get_width (GTK_WIDGET (f->window));
+  h = gtk_widget_get_height (GTK_WIDGET (f->window));
+  p = gtk_widget_paintable_new (GTK_WIDGET (f->window));
+  snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (p, snap, w, h);
+  node = gtk_snapshot_free_to_node (snap);
+  tex = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                     &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_strdup_printf ("%s/%s-%s.png", dir, name,
+                          g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "en");
+  g_assert_true (gdk_texture_save_to_png (tex, path));
+}
+
 /* ---- Settlement ---- */
 
 typedef struct {
@@ -566,6 +597,12 @@ test_settlement_table (void)
         }
       drd_settlement_view_set_outcome_filter (view, filters[k]);
       assert_table_scrolled (cv, expect_settle, &truth, rows->len, what);
+      if (filters[k] == DRD_OUTCOME_PERFORMED)
+        {
+          scroll_to (cv, 0.5);
+          assert_table (cv, expect_settle, &truth, rows->len, what);
+          screenshot (f, "table-settlement-performed-middle");
+        }
     }
 
   /* a live refresh with nothing new keeps every cell right */
@@ -805,6 +842,8 @@ test_responses_table (void)
       drd_response_model_set_event (model, f->event, filters[k]);
       wait_n_items (model, truth.rows->len);
       assert_table_scrolled (cv, expect_response, &truth, truth.rows->len, what);
+      if (filters[k] == -1)
+        screenshot (f, "table-responses-end");
     }
   drd_response_model_set_event (model, f->event, -1);
 
@@ -939,6 +978,7 @@ test_customers_table (void)
   scroll_to (cv, 0.5);
   drd_customers_view_refresh (view);
   assert_table (cv, expect_customer, &truth, truth.rows->len, "customers after a live change");
+  screenshot (f, "table-customers-middle");
   assert_table_scrolled (cv, expect_customer, &truth, truth.rows->len, "customers, live");
   g_clear_pointer (&truth.rows, g_ptr_array_unref);
 }
@@ -949,6 +989,13 @@ main (int argc, char **argv)
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("DRD_SCREENSHOT_DIR") != NULL)
+    {
+      /* translated like the application */
+      setlocale (LC_ALL, "");
+      drd_gui_init ();
+      textdomain (GETTEXT_PACKAGE);
+    }
   g_test_add_func ("/tables/grouping-helpers", test_grouping_helpers);
   g_test_add_func ("/tables/settlement", test_settlement_table);
   g_test_add_func ("/tables/settle-pages-by-id", test_settle_pages_by_id);
