@@ -42,15 +42,14 @@ cell_size (GtkWidget *cell, int *width, int *height)
  * and a first fill of the table measures a few hundred new cells in one
  * frame. This cell's measure is the size above; it draws its text
  * ellipsized at the end, and its accessible label is the text. */
-#define DRD_TYPE_CELL (drd_cell_get_type ())
-G_DECLARE_FINAL_TYPE (DrdCell, drd_cell, DRD, CELL, GtkWidget)
-
 struct _DrdCell
 {
   GtkWidget    parent_instance;
   char        *text;
   float        xalign;
   PangoLayout *layout;
+  const char  *property;    /* the factory's */
+  GtkListItem *list_item;   /* weak */
 };
 
 enum {
@@ -61,6 +60,41 @@ enum {
 static GParamSpec *cell_props[CELL_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (DrdCell, drd_cell, GTK_TYPE_WIDGET)
+
+/* What a screen reader reads is the column view's cell around this one
+ * (a "table cell" on AT-SPI) and its row, which GTK 4.8 names by their
+ * type ("GtkColumnViewCell", "GtkListItemWidget") when they have no
+ * label: the cell is labelled with the text, the row with its cells'
+ * texts. */
+static void
+update_container_labels (DrdCell *self)
+{
+  GtkWidget *cell = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *row = cell != NULL ? gtk_widget_get_parent (cell) : NULL;
+  GString *all;
+
+  if (cell == NULL)
+    return;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->text ? self->text : "", -1);
+  if (row == NULL)
+    return;
+  all = g_string_new (NULL);
+  for (GtkWidget *c = gtk_widget_get_first_child (row); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (c);
+
+      if (child != NULL && DRD_IS_CELL (child) && DRD_CELL (child)->text != NULL
+          && *DRD_CELL (child)->text != '\0')
+        {
+          if (all->len > 0)
+            g_string_append (all, ", ");
+          g_string_append (all, DRD_CELL (child)->text);
+        }
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, all->str, -1);
+  g_string_free (all, TRUE);
+}
 
 static void
 drd_cell_set_text (DrdCell *self, const char *text)
@@ -74,6 +108,7 @@ drd_cell_set_text (DrdCell *self, const char *text)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   self->text ? self->text : "", -1);
+  update_container_labels (self);
   g_object_notify_by_pspec (G_OBJECT (self), cell_props[CELL_PROP_TEXT]);
 }
 
@@ -157,6 +192,8 @@ drd_cell_finalize (GObject *object)
 {
   DrdCell *self = DRD_CELL (object);
 
+  if (self->list_item != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->list_item), (gpointer *) &self->list_item);
   g_free (self->text);
   g_clear_object (&self->layout);
   G_OBJECT_CLASS (drd_cell_parent_class)->finalize (object);
@@ -194,6 +231,9 @@ on_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 
   drd_cell_factory_n_setup++;
   cell->xalign = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "xalign")) / 100.0f;
+  cell->property = data;
+  cell->list_item = item;
+  g_object_add_weak_pointer (G_OBJECT (item), (gpointer *) &cell->list_item);
   gtk_list_item_set_child (item, GTK_WIDGET (cell));
 }
 
@@ -210,6 +250,8 @@ on_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   binding = g_object_bind_property (obj, property, gtk_list_item_get_child (item), "text",
                                     G_BINDING_SYNC_CREATE);
   g_object_set_data (G_OBJECT (item), "drd-binding", binding);
+  /* the text may be the one the cell had before it was in a row */
+  update_container_labels (DRD_CELL (gtk_list_item_get_child (item)));
 }
 
 static void
@@ -222,21 +264,37 @@ on_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   g_object_set_data (G_OBJECT (item), "drd-binding", NULL);
 }
 
-static void
-free_property (gpointer data, GClosure *closure)
-{
-  g_free (data);
-}
-
 GtkListItemFactory *
 drd_cell_factory_new (const char *property, float xalign)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  /* interned: cells may outlive their factory */
+  const char *name = g_intern_string (property);
 
   g_object_set_data (G_OBJECT (factory), "xalign", GINT_TO_POINTER ((int) (xalign * 100)));
-  g_signal_connect_data (factory, "setup", G_CALLBACK (on_setup), NULL, NULL, 0);
-  g_signal_connect_data (factory, "bind", G_CALLBACK (on_bind), g_strdup (property),
-                         free_property, 0);
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup), (gpointer) name);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind), (gpointer) name);
   g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind), NULL);
   return factory;
+}
+
+const char *
+drd_cell_get_text (DrdCell *self)
+{
+  g_return_val_if_fail (DRD_IS_CELL (self), NULL);
+  return self->text;
+}
+
+const char *
+drd_cell_get_property_name (DrdCell *self)
+{
+  g_return_val_if_fail (DRD_IS_CELL (self), NULL);
+  return self->property;
+}
+
+GtkListItem *
+drd_cell_get_list_item (DrdCell *self)
+{
+  g_return_val_if_fail (DRD_IS_CELL (self), NULL);
+  return self->list_item;
 }

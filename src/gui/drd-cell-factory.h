@@ -11,6 +11,17 @@ G_BEGIN_DECLS
 
 GtkListItemFactory *drd_cell_factory_new (const char *property, float xalign);
 
+/* The cell widget the factory makes: one line of text, also its
+ * accessible label. */
+#define DRD_TYPE_CELL (drd_cell_get_type ())
+G_DECLARE_FINAL_TYPE (DrdCell, drd_cell, DRD, CELL, GtkWidget)
+
+const char  *drd_cell_get_text (DrdCell *self);
+/* The item property the cell shows. */
+const char  *drd_cell_get_property_name (DrdCell *self);
+/* The list item the cell is the child of (its position and item). */
+GtkListItem *drd_cell_get_list_item (DrdCell *self);
+
 /* Cells made and bound so far (tests, benchmark). */
 extern guint drd_cell_factory_n_setup;
 extern guint drd_cell_factory_n_bind;

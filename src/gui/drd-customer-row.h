@@ -6,12 +6,13 @@
 
 #include <glib-object.h>
 
+#include "gui/drd-paged-model.h"
 #include "store/drd-store-gui.h"
 
 G_BEGIN_DECLS
 
 #define DRD_TYPE_CUSTOMER_ROW (drd_customer_row_get_type ())
-G_DECLARE_FINAL_TYPE (DrdCustomerRow, drd_customer_row, DRD, CUSTOMER_ROW, GObject)
+G_DECLARE_FINAL_TYPE (DrdCustomerRow, drd_customer_row, DRD, CUSTOMER_ROW, DrdPagedItem)
 
 DrdCustomerRow *drd_customer_row_new (gint64 id);
 gint64          drd_customer_row_get_id (DrdCustomerRow *self);

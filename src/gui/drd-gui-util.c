@@ -60,30 +60,52 @@ drd_gui_format_window (gint64 start_s, gint64 end_s)
 }
 
 char *
-drd_gui_format_kw (gint64 watts)
+drd_gui_format_number (gint64 value, guint decimals)
 {
-  gint64 tenths = (watts + (watts >= 0 ? 50 : -50)) / 100;
-  gint64 whole = ABS (tenths) / 10;
-  GString *digits = g_string_new (NULL);
-  g_autofree char *plain = g_strdup_printf ("%" G_GINT64_FORMAT, whole);
-  gsize len = strlen (plain);
+  guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
+  guint64 scale = 1;
+  g_autofree char *whole = NULL;
+  GString *out = g_string_new (value < 0 ? "-" : "");
+  gsize len;
 
+  g_return_val_if_fail (decimals <= 9, g_string_free (out, FALSE));
+  for (guint i = 0; i < decimals; i++)
+    scale *= 10;
+  whole = g_strdup_printf ("%" G_GUINT64_FORMAT, magnitude / scale);
+  len = strlen (whole);
   for (gsize i = 0; i < len; i++)
     {
       if (i > 0 && (len - i) % 3 == 0)
-        g_string_append_c (digits, ',');
-      g_string_append_c (digits, plain[i]);
+        g_string_append_c (out, ',');
+      g_string_append_c (out, whole[i]);
     }
-  if (tenths % 10 != 0)
-    g_string_append_printf (digits, ".%d", (int) (ABS (tenths) % 10));
-  if (tenths < 0)
-    g_string_prepend_c (digits, '-');
-  {
-    g_autofree char *number = g_string_free (digits, FALSE);
+  if (decimals > 0)
+    g_string_append_printf (out, ".%0*" G_GUINT64_FORMAT, (int) decimals, magnitude % scale);
+  return g_string_free (out, FALSE);
+}
 
-    /* TRANSLATORS: a power; %s is the number */
-    return g_strdup_printf (_("%s kW"), number);
-  }
+char *
+drd_gui_format_int (gint64 value)
+{
+  return drd_gui_format_number (value, 0);
+}
+
+char *
+drd_gui_format_kwh (gint64 wh)
+{
+  return drd_gui_format_number (wh, 3);
+}
+
+char *
+drd_gui_format_kw (gint64 watts)
+{
+  /* to a tenth of a kW, half away from zero; no ".0" */
+  gint64 tenths = (watts + (watts >= 0 ? 50 : -50)) / 100;
+  g_autofree char *number = tenths % 10 != 0 ? drd_gui_format_number (tenths, 1)
+                                             : drd_gui_format_number (tenths / 10, 0);
+
+  /* TRANSLATORS: a power; %s is the number */
+  return g_strdup_printf (_("%s kW"), number);
 }
 
 char *

@@ -15,6 +15,13 @@ GTimeZone  *drd_gui_seoul (void);
 char       *drd_gui_format_time (gint64 unix_s);            /* "2026-07-01 14:00" */
 char       *drd_gui_format_clock (gint64 unix_s);           /* "14:00" */
 char       *drd_gui_format_window (gint64 start_s, gint64 end_s);
+/* Every number a table or summary shows goes through this one function:
+ * @value in units of 10^-@decimals, thousands separated by "," and the
+ * decimals after "." (the same in English and Korean, and locale
+ * independent, as the CSV exports are). (1234567, 3) → "1,234.567". */
+char       *drd_gui_format_number (gint64 value, guint decimals);
+char       *drd_gui_format_int (gint64 value);              /* "12,345" */
+char       *drd_gui_format_kwh (gint64 wh);                 /* "1,234.567" (no unit) */
 char       *drd_gui_format_kw (gint64 watts);               /* "1,234.5 kW" */
 char       *drd_gui_format_duration (gint64 seconds);       /* "1 h 05 min" */
 const char *drd_gui_kind_label (DrdEventKind kind);

@@ -5,6 +5,183 @@
 
 #include "gui/drd-paged-model.h"
 
+/* ---- DrdPagedItem ---- */
+
+typedef struct {
+  gint64    id;
+  gboolean  loaded;
+  char    **texts;   /* n_texts, made on first use */
+} DrdPagedItemPrivate;
+
+enum {
+  ITEM_PROP_0,
+  ITEM_PROP_ID,
+  ITEM_PROP_LOADED,
+  ITEM_N_PROPS
+};
+static GParamSpec *item_props[ITEM_N_PROPS];
+
+G_DEFINE_TYPE_WITH_PRIVATE (DrdPagedItem, drd_paged_item, G_TYPE_OBJECT)
+
+#define ITEM_PRIV(self) ((DrdPagedItemPrivate *) drd_paged_item_get_instance_private (self))
+
+static char **
+item_texts (DrdPagedItem *self)
+{
+  DrdPagedItemPrivate *priv = ITEM_PRIV (self);
+
+  if (priv->texts == NULL)
+    priv->texts = g_new0 (char *, DRD_PAGED_ITEM_GET_CLASS (self)->n_texts + 1);
+  return priv->texts;
+}
+
+static void
+drd_paged_item_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DrdPagedItem *self = DRD_PAGED_ITEM (object);
+
+  if (pspec->owner_type == DRD_TYPE_PAGED_ITEM)
+    {
+      switch (prop_id)
+        {
+        case ITEM_PROP_ID: g_value_set_int64 (value, ITEM_PRIV (self)->id); break;
+        case ITEM_PROP_LOADED: g_value_set_boolean (value, ITEM_PRIV (self)->loaded); break;
+        default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+        }
+      return;
+    }
+  /* a text column of the subclass: property id = column + 1 */
+  g_value_set_string (value, drd_paged_item_get_text (self, prop_id - 1));
+}
+
+static void
+drd_paged_item_finalize (GObject *object)
+{
+  DrdPagedItem *self = DRD_PAGED_ITEM (object);
+  DrdPagedItemPrivate *priv = ITEM_PRIV (self);
+
+  for (guint i = 0; priv->texts != NULL && i < DRD_PAGED_ITEM_GET_CLASS (self)->n_texts; i++)
+    g_free (priv->texts[i]);
+  g_free (priv->texts);
+  G_OBJECT_CLASS (drd_paged_item_parent_class)->finalize (object);
+}
+
+static void
+drd_paged_item_class_init (DrdPagedItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = drd_paged_item_get_property;
+  object_class->finalize = drd_paged_item_finalize;
+  item_props[ITEM_PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  item_props[ITEM_PROP_LOADED] =
+    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_props);
+}
+
+static void
+drd_paged_item_init (DrdPagedItem *self)
+{
+}
+
+void
+drd_paged_item_class_install_texts (DrdPagedItemClass  *klass,
+                                    const char * const *names,
+                                    guint               n_names)
+{
+  g_return_if_fail (klass->n_texts == 0);
+
+  /* GObject does not inherit get_property: the subclass's texts are read
+   * here too */
+  if (G_OBJECT_CLASS (klass)->get_property == NULL)
+    G_OBJECT_CLASS (klass)->get_property = drd_paged_item_get_property;
+  klass->n_texts = n_names;
+  klass->texts = g_new0 (GParamSpec *, n_names);
+  for (guint i = 0; i < n_names; i++)
+    {
+      klass->texts[i] = g_param_spec_string (names[i], NULL, NULL, "",
+                                             G_PARAM_READABLE | G_PARAM_STATIC_NICK
+                                             | G_PARAM_STATIC_BLURB | G_PARAM_EXPLICIT_NOTIFY);
+      g_object_class_install_property (G_OBJECT_CLASS (klass), i + 1, klass->texts[i]);
+    }
+}
+
+gint64
+drd_paged_item_get_id (DrdPagedItem *self)
+{
+  g_return_val_if_fail (DRD_IS_PAGED_ITEM (self), 0);
+  return ITEM_PRIV (self)->id;
+}
+
+void
+drd_paged_item_set_id (DrdPagedItem *self, gint64 id)
+{
+  DrdPagedItemPrivate *priv = ITEM_PRIV (self);
+
+  if (priv->id == id)
+    return;
+  priv->id = id;
+  g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_ID]);
+}
+
+gboolean
+drd_paged_item_get_loaded (DrdPagedItem *self)
+{
+  g_return_val_if_fail (DRD_IS_PAGED_ITEM (self), FALSE);
+  return ITEM_PRIV (self)->loaded;
+}
+
+void
+drd_paged_item_set_loaded (DrdPagedItem *self, gboolean loaded)
+{
+  DrdPagedItemPrivate *priv = ITEM_PRIV (self);
+
+  if (priv->loaded == !!loaded)
+    return;
+  priv->loaded = !!loaded;
+  g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_LOADED]);
+}
+
+const char *
+drd_paged_item_get_text (DrdPagedItem *self, guint column)
+{
+  const char *text;
+
+  g_return_val_if_fail (DRD_IS_PAGED_ITEM (self), "");
+  g_return_val_if_fail (column < DRD_PAGED_ITEM_GET_CLASS (self)->n_texts, "");
+  text = item_texts (self)[column];
+  return text != NULL ? text : "";
+}
+
+void
+drd_paged_item_take_text (DrdPagedItem *self, guint column, char *text)
+{
+  DrdPagedItemClass *klass = DRD_PAGED_ITEM_GET_CLASS (self);
+  char **texts;
+
+  g_return_if_fail (column < klass->n_texts);
+  texts = item_texts (self);
+  if (g_strcmp0 (texts[column] ? texts[column] : "", text ? text : "") == 0)
+    {
+      g_free (text);
+      return;
+    }
+  g_free (texts[column]);
+  texts[column] = text;
+  g_object_notify_by_pspec (G_OBJECT (self), klass->texts[column]);
+}
+
+void
+drd_paged_item_set_text (DrdPagedItem *self, guint column, const char *text)
+{
+  drd_paged_item_take_text (self, column, g_strdup (text));
+}
+
+/* ---- DrdPagedModel ---- */
+
 typedef struct {
   guint    pos;
   gint64   id;
@@ -325,13 +502,27 @@ drd_paged_model_refresh_items (DrdPagedModel *self)
 {
   DrdPagedModelPrivate *priv = PRIV (self);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
   GHashTableIter iter;
   Slot *slot;
 
+  /* Held rows that are still placeholders (their page came back without
+   * them, e.g. rows that moved meanwhile) load with their page; loaded
+   * ones are read again by id. */
   g_hash_table_iter_init (&iter, priv->slots);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
-    if (slot->loaded && slot->item->ref_count > 1)
-      g_array_append_val (ids, slot->id);
+    if (slot->item->ref_count > 1)
+      {
+        if (slot->loaded)
+          g_array_append_val (ids, slot->id);
+        else
+          {
+            guint page = slot->pos / DRD_PAGED_MODEL_PAGE_SIZE;
+            g_array_append_val (pages, page);
+          }
+      }
+  for (guint i = 0; i < pages->len; i++)
+    fetch_page (self, g_array_index (pages, guint, i));
   for (guint i = 0; i < ids->len; i += 256)
     fetch (self, &g_array_index (ids, gint64, i), MIN (256, ids->len - i), 0, TRUE);
 }
@@ -401,6 +592,80 @@ announce (DrdPagedModel *self, guint old_len, guint pos, guint removed, guint ad
   g_list_model_items_changed (G_LIST_MODEL (self), pos, removed, added);
 }
 
+/* GTK 4.8's list views keep the rows of removed items on screen, bound
+ * to the removed objects at positions past the end of the list, when one
+ * items_changed removes many of the rows they have realised (~200 around
+ * the scroll anchor): a filter that shrinks a scrolled table left it
+ * showing rows of the previous list (tests/gui/test-tables,
+ * /tables/responses). So the rows a view holds are removed in steps of
+ * at most this many, last rows first (first rows first still left some),
+ * each step a consistent state of the list; rows nobody holds go in one
+ * step, so a million-row list does not make thousands of signals. */
+#define REMOVE_STEP DRD_PAGED_MODEL_PAGE_SIZE
+
+/* The first and last position in [@pos, @pos + @n) whose item someone
+ * (a row widget) holds. */
+static gboolean
+held_range (DrdPagedModel *self, guint pos, guint n, guint *lo, guint *hi)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  GHashTableIter iter;
+  Slot *slot;
+  gboolean found = FALSE;
+
+  g_hash_table_iter_init (&iter, priv->slots);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
+    if (slot->pos >= pos && slot->pos < pos + n && slot->item->ref_count > 1)
+      {
+        *lo = found ? MIN (*lo, slot->pos) : slot->pos;
+        *hi = found ? MAX (*hi, slot->pos) : slot->pos;
+        found = TRUE;
+      }
+  return found;
+}
+
+static void
+remove_step (DrdPagedModel *self, guint pos, guint n)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old_len = priv->ids->len;
+
+  g_array_remove_range (priv->ids, pos, n);
+  move_slots (self, pos, n, 0);
+  announce (self, old_len, pos, n, 0);
+}
+
+/* At @pos of the current ids, @removed go and the @added of @new_ids
+ * come; slots and the list view follow. */
+static void
+splice_ids (DrdPagedModel *self, guint pos, guint removed, const gint64 *new_ids, guint added)
+{
+  DrdPagedModelPrivate *priv = PRIV (self);
+  guint old_len, lo, hi;
+
+  /* (While a first fill is still exposing rows, the view has fewer rows
+   * than the list and announce() reports one change for the shown part.) */
+  /* The view builds rows for the new anchor as each step goes: which rows
+   * it holds is asked again after every step. */
+  while (removed > REMOVE_STEP && priv->exposed >= priv->ids->len
+         && held_range (self, pos, removed, &lo, &hi) && hi + 1 - pos > REMOVE_STEP)
+    {
+      guint top = hi + 1;
+
+      if (pos + removed > top)
+        remove_step (self, top, pos + removed - top);
+      remove_step (self, top - REMOVE_STEP, REMOVE_STEP);
+      removed = top - REMOVE_STEP - pos;
+    }
+  old_len = priv->ids->len;
+  if (removed > 0)
+    g_array_remove_range (priv->ids, pos, removed);
+  if (added > 0)
+    g_array_insert_vals (priv->ids, pos, new_ids, added);
+  move_slots (self, pos, removed, added);
+  announce (self, old_len, pos, removed, added);
+}
+
 /* Sorted diff applied run by run, so that during each items_changed the
  * model already looks like the list after that change. Returns FALSE
  * (nothing done) when there are too many runs for that to be cheap. */
@@ -455,14 +720,7 @@ apply_sorted_diff (DrdPagedModel *self, GArray *new_ids)
     {
       guint *run = &g_array_index (runs, guint, k * 4);
 
-      guint old_len = priv->ids->len;
-
-      if (run[1] > 0)
-        g_array_remove_range (priv->ids, run[0], run[1]);
-      if (run[2] > 0)
-        g_array_insert_vals (priv->ids, run[0], &g_array_index (new_ids, gint64, run[3]), run[2]);
-      move_slots (self, run[0], run[1], run[2]);
-      announce (self, old_len, run[0], run[1], run[2]);
+      splice_ids (self, run[0], run[1], &g_array_index (new_ids, gint64, run[3]), run[2]);
     }
   g_array_unref (new_ids);
   return TRUE;
@@ -501,6 +759,10 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
       g_clear_object (&priv->cancellable);
       priv->cancellable = g_cancellable_new ();
       g_hash_table_remove_all (priv->pending);
+      priv->version++;
+      /* A shorter list loses its tail first, in steps (see splice_ids) */
+      if (priv->ids->len > ids->len)
+        splice_ids (self, ids->len, priv->ids->len - ids->len, NULL, 0);
       g_array_unref (priv->ids);
       priv->ids = ids;
       priv->version++;
@@ -551,12 +813,12 @@ drd_paged_model_set_ids (DrdPagedModel *self, GArray *ids, gboolean keep_items)
             == g_array_index (ids, gint64, ids->len - 1 - suffix))
     suffix++;
 
-  g_array_unref (priv->ids);
-  priv->ids = ids;
   priv->version++;
   g_hash_table_remove_all (priv->pending);
-  move_slots (self, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
-  announce (self, old_n, prefix, old_n - prefix - suffix, ids->len - prefix - suffix);
+  splice_ids (self, prefix, old_n - prefix - suffix, &g_array_index (ids, gint64, prefix),
+              ids->len - prefix - suffix);
+  g_assert (priv->ids->len == ids->len);
+  g_array_unref (ids);
 }
 
 const GArray *

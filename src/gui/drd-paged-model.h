@@ -21,6 +21,42 @@ G_BEGIN_DECLS
 
 #define DRD_PAGED_MODEL_PAGE_SIZE 64
 
+/* DrdPagedItem: the row object of every DrdPagedModel. A row is a
+ * placeholder (only its id known) until its page arrives, then it is
+ * filled in place, and a new query re-targets it to another id: the list
+ * view never hears of either (no items_changed), so the notify of the
+ * text property is the only way a bound cell learns that it must show
+ * something else. The texts a table shows are string properties declared
+ * once per class (drd_paged_item_class_install_texts) and changed only
+ * through drd_paged_item_set_text(), which notifies exactly when the text
+ * changed: no row type can forget to. */
+#define DRD_TYPE_PAGED_ITEM (drd_paged_item_get_type ())
+G_DECLARE_DERIVABLE_TYPE (DrdPagedItem, drd_paged_item, DRD, PAGED_ITEM, GObject)
+
+struct _DrdPagedItemClass
+{
+  GObjectClass parent_class;
+
+  /*< private >*/
+  guint        n_texts;
+  GParamSpec **texts;
+};
+
+/* Installs one read-only string property per name, column i = names[i]. */
+void        drd_paged_item_class_install_texts (DrdPagedItemClass  *klass,
+                                                const char * const *names,
+                                                guint               n_names);
+gint64      drd_paged_item_get_id (DrdPagedItem *self);
+/* Notifies "id" when it changes. */
+void        drd_paged_item_set_id (DrdPagedItem *self, gint64 id);
+gboolean    drd_paged_item_get_loaded (DrdPagedItem *self);
+void        drd_paged_item_set_loaded (DrdPagedItem *self, gboolean loaded);
+/* Never NULL ("" until set). */
+const char *drd_paged_item_get_text (DrdPagedItem *self, guint column);
+/* Takes @text (NULL = ""); notifies the column's property when it changed. */
+void        drd_paged_item_take_text (DrdPagedItem *self, guint column, char *text);
+void        drd_paged_item_set_text (DrdPagedItem *self, guint column, const char *text);
+
 typedef enum {
   DRD_PAGED_DIFF_ENDS = 0,     /* ids in any order: common prefix and suffix */
   DRD_PAGED_DIFF_SORTED = 1,   /* ids ascending: exact merge diff, one change per run */
@@ -33,7 +69,7 @@ struct _DrdPagedModelClass
 {
   GObjectClass parent_class;
 
-  GType       item_type;
+  GType       item_type;   /* a DrdPagedItem */
   /* A placeholder item for @id. */
   GObject  *(*create_item)       (DrdPagedModel *self, gint64 id);
   /* Rows (any pointer type freed by the array) for @ids, same order. */

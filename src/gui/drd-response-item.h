@@ -5,12 +5,13 @@
 
 #include <glib-object.h>
 
+#include "gui/drd-paged-model.h"
 #include "store/drd-store-gui.h"
 
 G_BEGIN_DECLS
 
 #define DRD_TYPE_RESPONSE_ITEM (drd_response_item_get_type ())
-G_DECLARE_FINAL_TYPE (DrdResponseItem, drd_response_item, DRD, RESPONSE_ITEM, GObject)
+G_DECLARE_FINAL_TYPE (DrdResponseItem, drd_response_item, DRD, RESPONSE_ITEM, DrdPagedItem)
 
 DrdResponseItem      *drd_response_item_new (gint64 customer_id);
 gint64                drd_response_item_get_customer_id (DrdResponseItem *self);

@@ -12,66 +12,59 @@
 
 struct _DrdSettleItem
 {
-  GObject           parent_instance;
+  DrdPagedItem      parent_instance;
 
-  gint64            customer_id;
-  gboolean          loaded;
   DrdSettleRowCopy *copy;
-  char             *text[7];
 };
 
 enum {
-  PROP_0,
-  PROP_CUSTOMER,
-  PROP_ANSWER,
-  PROP_BASELINE,
-  PROP_ACTUAL,
-  PROP_REDUCTION,
-  PROP_OUTCOME,
-  PROP_POINTS,
-  N_PROPS
+  COL_CUSTOMER,
+  COL_ANSWER,
+  COL_BASELINE,
+  COL_ACTUAL,
+  COL_REDUCTION,
+  COL_OUTCOME,
+  COL_POINTS,
+  N_COLS
 };
 
-G_DEFINE_FINAL_TYPE (DrdSettleItem, drd_settle_item, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (DrdSettleItem, drd_settle_item, DRD_TYPE_PAGED_ITEM)
 
 static char *
 format_kwh (gboolean known, gint64 wh)
 {
-  if (!known)
-    return g_strdup ("—");
-  return g_strdup_printf ("%.3f", wh / 1000.0);
+  return known ? drd_gui_format_kwh (wh) : g_strdup ("—");
 }
 
+/* The texts of the row, or of a placeholder (only the id) without one. */
 static void
 item_set_text (DrdSettleItem *self)
 {
+  DrdPagedItem *item = DRD_PAGED_ITEM (self);
   const DrdSettleRow *r = self->copy ? &self->copy->row : NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (self->text); i++)
-    g_clear_pointer (&self->text[i], g_free);
+  g_object_freeze_notify (G_OBJECT (self));
   if (r == NULL)
     {
-      self->text[0] = g_strdup_printf ("%" G_GINT64_FORMAT, self->customer_id);
-      return;
+      drd_paged_item_take_text (item, COL_CUSTOMER,
+                                g_strdup_printf ("%" G_GINT64_FORMAT, drd_paged_item_get_id (item)));
+      for (guint i = COL_ANSWER; i < N_COLS; i++)
+        drd_paged_item_set_text (item, i, "");
     }
-  self->text[0] = g_strdup_printf ("%s (%" G_GINT64_FORMAT ")", r->customer_name, r->customer_id);
-  self->text[1] = g_strdup (drd_gui_answer_label (r->answer));
-  self->text[2] = format_kwh (r->baseline_known, r->baseline_wh);
-  self->text[3] = format_kwh (r->actual_known, r->actual_wh);
-  self->text[4] = format_kwh (r->reduction_known, r->reduction_wh);
-  self->text[5] = g_strdup (drd_gui_outcome_label (r->outcome));
-  self->text[6] = g_strdup_printf ("%" G_GINT64_FORMAT, r->points);
-}
-
-static void
-drd_settle_item_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  DrdSettleItem *self = DRD_SETTLE_ITEM (object);
-
-  if (prop_id >= PROP_CUSTOMER && prop_id <= PROP_POINTS)
-    g_value_set_string (value, self->text[prop_id - PROP_CUSTOMER]);
   else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    {
+      drd_paged_item_take_text (item, COL_CUSTOMER, g_strdup_printf ("%s (%" G_GINT64_FORMAT ")",
+                                                                     r->customer_name,
+                                                                     r->customer_id));
+      drd_paged_item_set_text (item, COL_ANSWER, drd_gui_answer_label (r->answer));
+      drd_paged_item_take_text (item, COL_BASELINE, format_kwh (r->baseline_known, r->baseline_wh));
+      drd_paged_item_take_text (item, COL_ACTUAL, format_kwh (r->actual_known, r->actual_wh));
+      drd_paged_item_take_text (item, COL_REDUCTION,
+                                format_kwh (r->reduction_known, r->reduction_wh));
+      drd_paged_item_set_text (item, COL_OUTCOME, drd_gui_outcome_label (r->outcome));
+      drd_paged_item_take_text (item, COL_POINTS, drd_gui_format_int (r->points));
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -80,24 +73,17 @@ drd_settle_item_finalize (GObject *object)
   DrdSettleItem *self = DRD_SETTLE_ITEM (object);
 
   g_clear_pointer (&self->copy, drd_settle_row_copy_free);
-  for (guint i = 0; i < G_N_ELEMENTS (self->text); i++)
-    g_free (self->text[i]);
   G_OBJECT_CLASS (drd_settle_item_parent_class)->finalize (object);
 }
 
 static void
 drd_settle_item_class_init (DrdSettleItemClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  static const char *names[] = { "customer", "answer", "baseline", "actual", "reduction",
-                                 "outcome", "points" };
+  static const char *const names[N_COLS] = { "customer", "answer", "baseline", "actual",
+                                             "reduction", "outcome", "points" };
 
-  object_class->get_property = drd_settle_item_get_property;
-  object_class->finalize = drd_settle_item_finalize;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_object_class_install_property (object_class, PROP_CUSTOMER + i,
-                                     g_param_spec_string (names[i], NULL, NULL, NULL,
-                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  G_OBJECT_CLASS (klass)->finalize = drd_settle_item_finalize;
+  drd_paged_item_class_install_texts (DRD_PAGED_ITEM_CLASS (klass), names, N_COLS);
 }
 
 static void
@@ -108,13 +94,13 @@ drd_settle_item_init (DrdSettleItem *self)
 gint64
 drd_settle_item_get_customer_id (DrdSettleItem *self)
 {
-  return self->customer_id;
+  return drd_paged_item_get_id (DRD_PAGED_ITEM (self));
 }
 
 gboolean
 drd_settle_item_get_loaded (DrdSettleItem *self)
 {
-  return self->loaded;
+  return drd_paged_item_get_loaded (DRD_PAGED_ITEM (self));
 }
 
 const DrdSettleRow *
@@ -163,7 +149,7 @@ create_item (DrdPagedModel *model, gint64 id)
 {
   DrdSettleItem *item = g_object_new (DRD_TYPE_SETTLE_ITEM, NULL);
 
-  item->customer_id = id;
+  drd_paged_item_set_id (DRD_PAGED_ITEM (item), id);
   item_set_text (item);
   return G_OBJECT (item);
 }
@@ -173,10 +159,12 @@ reset_item (DrdPagedModel *model, GObject *obj, gint64 id)
 {
   DrdSettleItem *item = DRD_SETTLE_ITEM (obj);
 
-  item->customer_id = id;
-  item->loaded = FALSE;
+  g_object_freeze_notify (obj);
+  drd_paged_item_set_id (DRD_PAGED_ITEM (item), id);
+  drd_paged_item_set_loaded (DRD_PAGED_ITEM (item), FALSE);
   g_clear_pointer (&item->copy, drd_settle_row_copy_free);
   item_set_text (item);
+  g_object_thaw_notify (obj);
 }
 
 static gint64
@@ -191,31 +179,32 @@ update_item (DrdPagedModel *model, GObject *obj, gconstpointer data)
   DrdSettleItem *item = DRD_SETTLE_ITEM (obj);
   const DrdSettleRowCopy *row = data;
 
+  g_object_freeze_notify (obj);
   g_clear_pointer (&item->copy, drd_settle_row_copy_free);
   item->copy = row_copy_dup (row);
-  item->loaded = TRUE;
   item_set_text (item);
+  drd_paged_item_set_loaded (DRD_PAGED_ITEM (item), TRUE);
+  g_object_thaw_notify (obj);
   return TRUE;
 }
 
-/* Rows of a page: the ids are consecutive in the model's (customer id)
- * order, so one keyset query from just before the first id returns them;
- * rows that moved meanwhile are matched by id by the paged model. */
+/* Rows by id: a page's ids are consecutive in the list as it was read,
+ * but rows settled since lie between them (and a live refresh asks for
+ * scattered ids), so "the next n rows after the first id" is not them. */
 static void
 fetch_rows_async (DrdPagedModel *model, const gint64 *ids, guint n_ids,
                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   DrdSettleModel *self = DRD_SETTLE_MODEL (model);
 
-  drd_store_settle_list_async (self->store, self->event_id, self->outcome,
-                               n_ids > 0 ? ids[0] - 1 : 0, MAX (n_ids, 1), cancellable,
-                               callback, user_data);
+  drd_store_settle_rows_async (self->store, self->event_id, ids, n_ids, cancellable, callback,
+                               user_data);
 }
 
 static GPtrArray *
 fetch_rows_finish (DrdPagedModel *model, GAsyncResult *result, GError **error)
 {
-  return drd_store_settle_list_finish (DRD_STORE (g_task_get_source_object (G_TASK (result))),
+  return drd_store_settle_rows_finish (DRD_STORE (g_task_get_source_object (G_TASK (result))),
                                        result, error);
 }
 

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 #define DRD_TYPE_SETTLE_ITEM (drd_settle_item_get_type ())
-G_DECLARE_FINAL_TYPE (DrdSettleItem, drd_settle_item, DRD, SETTLE_ITEM, GObject)
+G_DECLARE_FINAL_TYPE (DrdSettleItem, drd_settle_item, DRD, SETTLE_ITEM, DrdPagedItem)
 
 gint64              drd_settle_item_get_customer_id (DrdSettleItem *self);
 gboolean            drd_settle_item_get_loaded (DrdSettleItem *self);

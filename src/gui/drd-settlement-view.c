@@ -115,18 +115,7 @@ snapshot_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
 static char *
 format_int (gint64 v)
 {
-  /* thousands separators, locale independent */
-  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, v < 0 ? -v : v);
-  GString *s = g_string_new (v < 0 ? "-" : "");
-  size_t n = strlen (digits);
-
-  for (size_t i = 0; i < n; i++)
-    {
-      if (i > 0 && (n - i) % 3 == 0)
-        g_string_append_c (s, ',');
-      g_string_append_c (s, digits[i]);
-    }
-  return g_string_free (s, FALSE);
+  return drd_gui_format_int (v);   /* the tables' thousands separators */
 }
 
 static void

@@ -1386,3 +1386,118 @@ drd_store_settle_list_finish (DrdStore      *self,
   op = g_task_get_task_data (G_TASK (result));
   return g_ptr_array_ref (op->rows);
 }
+
+/* ---- rows by id (the settlement view's pages) ---- */
+
+typedef struct {
+  gint64     event_id;
+  GArray    *ids;      /* gint64 */
+  GPtrArray *rows;
+} RowsOp;
+
+static void
+rows_op_free (RowsOp *op)
+{
+  g_clear_pointer (&op->ids, g_array_unref);
+  g_clear_pointer (&op->rows, g_ptr_array_unref);
+  g_free (op);
+}
+
+static RowsOp *
+rows_op_new (gint64 event_id, const gint64 *ids, guint n_ids)
+{
+  RowsOp *op = g_new0 (RowsOp, 1);
+
+  op->event_id = event_id;
+  op->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_ids);
+  g_array_append_vals (op->ids, ids, n_ids);
+  op->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_settle_row_copy_free);
+  return op;
+}
+
+static gboolean
+rows_run (sqlite3  *db,
+          gpointer  data,
+          GError  **error)
+{
+  RowsOp *op = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db,
+      "SELECT " ROW_COLUMNS "FROM settlements s JOIN customers c ON c.id = s.customer_id "
+      "WHERE s.event_id = ?1 AND s.customer_id = ?2", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < op->ids->len; i++)
+    {
+      int rc;
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, op->event_id);
+      sqlite3_bind_int64 (stmt, 2, g_array_index (op->ids, gint64, i));
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          DrdSettleRowCopy *copy = g_new0 (DrdSettleRowCopy, 1);
+
+          row_from_stmt (stmt, &copy->row);
+          copy->customer_name = g_strdup (copy->row.customer_name);
+          copy->kepco_no = g_strdup (copy->row.kepco_no);
+          copy->note = g_strdup (copy->row.note);
+          copy->row.customer_name = copy->customer_name;
+          copy->row.kepco_no = copy->kepco_no;
+          copy->row.note = copy->note;
+          g_ptr_array_add (op->rows, copy);
+        }
+      else if (rc != SQLITE_DONE)
+        return drd_store_set_sqlite_error (error, db, "select settlement row");
+    }
+  return TRUE;
+}
+
+GPtrArray *
+drd_store_settle_rows (DrdStore      *self,
+                       gint64         event_id,
+                       const gint64  *ids,
+                       guint          n_ids,
+                       GError       **error)
+{
+  RowsOp *op;
+  GPtrArray *rows = NULL;
+
+  g_return_val_if_fail (DRD_IS_STORE (self), NULL);
+  op = rows_op_new (event_id, ids, n_ids);
+  if (drd_store_read (self, rows_run, op, error))
+    rows = g_steal_pointer (&op->rows);
+  rows_op_free (op);
+  return rows;
+}
+
+void
+drd_store_settle_rows_async (DrdStore            *self,
+                             gint64               event_id,
+                             const gint64        *ids,
+                             guint                n_ids,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, drd_store_settle_rows_async);
+  g_task_set_task_data (task, rows_op_new (event_id, ids, n_ids), (GDestroyNotify) rows_op_free);
+  drd_store_read_in_task (self, task, rows_run);
+}
+
+GPtrArray *
+drd_store_settle_rows_finish (DrdStore      *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  RowsOp *op;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  op = g_task_get_task_data (G_TASK (result));
+  return g_ptr_array_ref (op->rows);
+}

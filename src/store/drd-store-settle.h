@@ -325,4 +325,24 @@ GPtrArray *drd_store_settle_list_finish (DrdStore      *self,
                                          GAsyncResult  *result,
                                          GError       **error);
 
+/* The settlement rows of @event_id for the customers @ids, in @ids'
+ * order (ids without a row are left out): the rows a list shows, read by
+ * id, whatever was settled since its id list was read. GPtrArray of
+ * DrdSettleRowCopy*. */
+GPtrArray *drd_store_settle_rows (DrdStore      *self,
+                                  gint64         event_id,
+                                  const gint64  *ids,
+                                  guint          n_ids,
+                                  GError       **error);
+void       drd_store_settle_rows_async (DrdStore            *self,
+                                        gint64               event_id,
+                                        const gint64        *ids,
+                                        guint                n_ids,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+GPtrArray *drd_store_settle_rows_finish (DrdStore      *self,
+                                         GAsyncResult  *result,
+                                         GError       **error);
+
 G_END_DECLS
