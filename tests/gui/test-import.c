@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The window's customer import (drd_import_customers_async) against the
+ * real `drdeskctl customers import` on the same file: the same rows are
+ * refused, on the same lines, and the same customers are stored. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "gui/drd-import.h"
+#include "tests/gui/drd-gui-test-util.h"
+
+/* One row per rule; `refused` says whether the CLI refuses it. */
+typedef struct {
+  const char *row;
+  gboolean    refused;
+} Case;
+
+static const Case cases[] = {
+  { "1,Kim,1000000001,r1,1.5,mid-6-10,false,010-1,kim@example.com,https://example.com/h", FALSE },
+  { " 2 , Lee , 1000000002 , r1 , 2 , max-4-5 , true , 010-2 , lee@example.com , http://example.com/h ", FALSE },
+  { "3,Park,10-00-0003,r1,1,,,,,", TRUE },                 /* KEPCO number not digits */
+  { "4,Choi,1000000004,r1,1,,,,not-an-email,", TRUE },     /* bad e-mail */
+  { "5,Jung,1000000005,r1,1,,,,a b@example.com,", TRUE },  /* e-mail with a space */
+  { "6,Kang,1000000006,r1,1,,,,,ftp://example.com/h", TRUE },
+  { "7,Cho,1000000007,r1,1.2345,,,,,", TRUE },             /* 4 decimals */
+  { "8,Yoon,1000000008,r1,1e3,,,,,", TRUE },               /* not a plain number */
+  { "9,Jang,1000000009,r1,0x10,,,,,", TRUE },
+  { "10,   ,1000000010,r1,1,,,,,", TRUE },                 /* name only spaces */
+  { "11,Lim,1000000011,r1,-1,,,,,", TRUE },
+  { "12,Han,1000000012,r1,1,fast,,,,", TRUE },
+  { "13,Oh,1000000013,r1,1,, TRUE ,,,", FALSE },           /* trimmed, any case */
+  { "14,Seo,1000000014,r1,1,,yes,,,", TRUE },
+  { "1,Kim again,1000000015,r1,1,,,,,", TRUE },            /* customer_id already on line 2 */
+  { "16,Kwon,1000000001,r1,1,,,,,", TRUE },                /* kepco number already on line 2 */
+  { "17,Hwang,,r1,1,,,,,", TRUE },
+  { "0,Zero,1000000018,r1,1,,,,,", TRUE },
+  { "19,Ahn,1000000019,r1,,,,,,", TRUE },
+  { "20,Song,1000000020,,1000000.001,,,,,https://example.com:8443/x", FALSE },
+  { "21,Yu,1000000021,r1,1,,,,,http://", TRUE },           /* no host */
+  { "22,\"Quote \"\"Q\"\"\",1000000022,r1,1,,,,,", FALSE },
+};
+
+static char *
+write_cases (const char *dir)
+{
+  g_autoptr(GString) csv = g_string_new ("customer_id,name,kepco_customer_no,resource,registered_kw,"
+                                         "cbl_method,is_factory,phone,email,webhook_url\n");
+  g_autofree char *path = g_build_filename (dir, "customers.csv", NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_string_append_printf (csv, "%s\n", cases[i].row);
+  g_file_set_contents (path, csv->str, (gssize) csv->len, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+/* Every customer of @store, one line each, all fields. */
+static gboolean
+dump_one (const DrdCustomer *c, gpointer user_data)
+{
+  g_string_append_printf (user_data, "%" G_GINT64_FORMAT "|%s|%s|%s|%" G_GINT64_FORMAT "|%d|%d|%s|%s|%s\n",
+                          c->id, c->name, c->kepco_no, c->resource, c->registered_w,
+                          c->cbl_method, c->is_factory, c->phone ? c->phone : "(null)",
+                          c->email ? c->email : "(null)",
+                          c->webhook_url ? c->webhook_url : "(null)");
+  return TRUE;
+}
+
+static char *
+dump (DrdStore *store)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  drd_store_foreach_customer (store, dump_one, out, &error);
+  g_assert_no_error (error);
+  return g_string_free (out, FALSE);
+}
+
+/* The CLI's refused lines ("LINE: reason" on stderr), as "LINE\n…". */
+static char *
+cli_import (const char *db, const char *csv, int *out_status)
+{
+  const char *build = g_getenv ("DRD_BUILD_DIR");
+  g_autofree char *ctl = g_build_filename (build ? build : ".", "src", "drdeskctl", NULL);
+  const char *init[] = { ctl, "--db", db, "init", NULL };
+  const char *argv[] = { ctl, "--db", db, "customers", "import", csv, NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *out = g_string_new (NULL);
+
+  proc = g_subprocess_newv (init, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&proc);
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  *out_status = g_subprocess_get_exit_status (proc);
+  lines = g_strsplit (err, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_ascii_isdigit (lines[i][0]))
+      g_string_append_printf (out, "%u\n", (guint) g_ascii_strtoull (lines[i], NULL, 10));
+  return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  DrdImportReport *report;
+  GError          *error;
+  gboolean         done;
+} Wait;
+
+static void
+on_imported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Wait *w = user_data;
+
+  w->report = drd_import_customers_finish (result, &w->error);
+  w->done = TRUE;
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Wait *) data)->done;
+}
+
+/* The window's refused lines, as "LINE\n…". */
+static char *
+window_lines (DrdImportReport *report)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < report->problems->len; i++)
+    {
+      const char *p = g_ptr_array_index (report->problems, i);
+
+      if (g_str_has_prefix (p, "line "))
+        p += 5;
+      g_string_append_printf (out, "%u\n", (guint) g_ascii_strtoull (p, NULL, 10));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_same_as_cli (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(DrdStore) store = drd_test_store_new (0, &dir);
+  g_autofree char *csv = write_cases (dir);
+  g_autofree char *cli_db = g_build_filename (dir, "cli.db", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (csv);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autofree char *cli_lines = NULL, *win_lines = NULL, *win_dump = NULL, *cli_dump = NULL;
+  g_autoptr(DrdStore) cli_store = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait w = { 0 };
+  int status = -1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (cases[i].refused)
+      g_string_append_printf (expected, "%u\n", i + 2);
+
+  cli_lines = cli_import (cli_db, csv, &status);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_cmpstr (cli_lines, ==, expected->str);
+
+  drd_import_customers_async (store, file, NULL, on_imported, &w);
+  g_assert_true (drd_test_wait (is_done, &w, 30000));
+  g_assert_no_error (w.error);
+  win_lines = window_lines (w.report);
+  g_assert_cmpstr (win_lines, ==, expected->str);
+
+  cli_store = drd_store_open (cli_db, &error);
+  g_assert_no_error (error);
+  cli_dump = dump (cli_store);
+  win_dump = dump (store);
+  g_assert_cmpstr (win_dump, ==, cli_dump);
+
+  drd_import_report_free (w.report);
+  g_clear_object (&store);
+  g_clear_object (&cli_store);
+  drd_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/import/same-as-cli", test_same_as_cli);
+  return g_test_run ();
+}
