@@ -202,7 +202,7 @@ drd_importer_host_is_internal (const char *host)
             return TRUE;                                                     /* :: and ::1 */
           return ipv4_is_internal (b + 12);
         }
-      if (b[0] == 0x64 && b[1] == 0xff && b[2] == 0x9b && memcmp (b + 3, zero, 9) == 0)
+      if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && memcmp (b + 4, zero, 8) == 0)
         return ipv4_is_internal (b + 12);                                    /* 64:ff9b::/96 NAT64 */
       return (b[0] & 0xfe) == 0xfc                                           /* fc00::/7 unique local */
              || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)                      /* fe80::/10 link-local */
@@ -486,17 +486,10 @@ flush (DrdImporter *self, GError **error)
       for (guint i = 0; i < result->row_errors->len; i++)
         {
           DrdStoreRowError *re = g_ptr_array_index (result->row_errors, i);
-          DrdCustomer *c = g_ptr_array_index (self->batch, re->index);
           guint64 line = g_array_index (self->batch_lines, guint64, re->index);
 
-          /* The only constraint a valid row can hit: a number already used. */
-          if (g_error_matches (re->error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT)
-              && strstr (re->error->message, "kepco_no") != NULL)
-            add_refusal (self, line,
-                         g_strdup_printf (_("kepco_customer_no %s belongs to another customer"),
-                                          c->kepco_no));
-          else
-            add_refusal (self, line, one_line (re->error->message));
+          /* e.g. "customer 3: kepco_customer_no 222 is already used by customer 2" */
+          add_refusal (self, line, one_line (re->error->message));
         }
       g_ptr_array_set_size (self->batch, 0);
       g_array_set_size (self->batch_lines, 0);

@@ -208,10 +208,77 @@ test_same_as_cli (void)
   drd_test_rmdir (dir);
 }
 
+static GtkWidget *
+find_type (GtkWidget *w, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+find_button (GtkWidget *w, const char *label)
+{
+  if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (find_button (c, label))
+      return TRUE;
+  return FALSE;
+}
+
+/* The dialog lists every refused row (30,000 here), not a toast naming one. */
+static void
+test_dialog (void)
+{
+  g_autoptr(GError) error = NULL;
+  DrdImportReport *report = drd_import_report_new (&error);
+  GtkWindow *dialog;
+  GtkListView *list;
+  GListModel *model;
+
+  if (!drd_test_gtk_init ())
+    {
+      g_test_skip ("no display");
+      drd_import_report_free (report);
+      return;
+    }
+  g_assert_no_error (error);
+  for (guint i = 0; i < 30000; i++)
+    drd_import_report_add (i + 2, "name is empty", report);
+  g_assert_true (drd_import_report_close (report, &error));
+  drd_import_report_get_counts (report)->n_refused = 30000;
+  drd_import_report_get_counts (report)->n_rows = 30000;
+
+  dialog = drd_import_report_dialog_new (NULL, report, "customers.csv");
+  gtk_window_present (dialog);
+  drd_test_spin (200);
+  list = GTK_LIST_VIEW (find_type (GTK_WIDGET (dialog), GTK_TYPE_LIST_VIEW));
+  g_assert_nonnull (list);
+  model = G_LIST_MODEL (gtk_list_view_get_model (list));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 30000);
+  {
+    g_autoptr(GtkStringObject) last = g_list_model_get_item (model, 29999);
+
+    g_assert_cmpstr (gtk_string_object_get_string (last), ==, "30001: name is empty");
+  }
+  g_assert_true (find_button (GTK_WIDGET (dialog), "_Save Report…"));
+  gtk_window_destroy (dialog);
+  drd_test_spin (50);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/import/same-as-cli", test_same_as_cli);
+  g_test_add_func ("/import/dialog", test_dialog);
   return g_test_run ();
 }
