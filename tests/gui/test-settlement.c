@@ -276,7 +276,7 @@ test_view_settles (void)
   if (g_getenv ("DRD_SCREENSHOT") == NULL)   /* English texts */
     {
       g_assert_nonnull (strstr (drd_settlement_view_get_progress_text (view), "30 of 30"));
-      g_assert_nonnull (strstr (drd_settlement_view_get_link_text (view), "KEPCO link: up"));
+      g_assert_nonnull (strstr (drd_settlement_view_get_link_text (view), "KEPCO: connected"));
     }
   /* the overview's KEPCO indicator is filled in */
   g_assert_cmpstr (drd_overview_get_kepco_text (drd_window_get_overview (window)), !=, "");
