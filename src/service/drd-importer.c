@@ -712,6 +712,7 @@ struct _DrdImportReport
   guint64          n_lines;
   GArray          *blocks;      /* guint64: offset of line i * REPORT_BLOCK */
   GError          *write_error;
+  gboolean         closed;      /* written out: readable from any one thread */
   DrdImportCounts  counts;
   /* the last block read */
   guint64          cached_block;
@@ -785,6 +786,7 @@ drd_import_report_add (guint64 line, const char *reason, gpointer user_data)
 {
   DrdImportReport *report = user_data;
 
+  g_return_if_fail (!report->closed);
   if (report->n_lines % REPORT_BLOCK == 0)
     {
       guint64 offset = report->size;
@@ -806,6 +808,7 @@ gboolean
 drd_import_report_close (DrdImportReport *report, GError **error)
 {
   report_write_out (report);
+  report->closed = TRUE;
   if (report->write_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&report->write_error));
@@ -855,6 +858,7 @@ drd_import_report_get_line (DrdImportReport *report, guint64 index, GError **err
 {
   guint64 block = index / REPORT_BLOCK;
 
+  g_return_val_if_fail (report->closed, NULL);
   g_return_val_if_fail (index < report->n_lines, NULL);
 
   if (block != report->cached_block)
@@ -862,10 +866,8 @@ drd_import_report_get_line (DrdImportReport *report, guint64 index, GError **err
       guint64 start = g_array_index (report->blocks, guint64, block);
       guint64 end = block + 1 < report->blocks->len
                     ? g_array_index (report->blocks, guint64, block + 1) : report->size;
-      g_autofree char *text = NULL;
+      g_autofree char *text = g_malloc (end - start + 1);
 
-      report_write_out (report);
-      text = g_malloc (end - start + 1);
       if (!read_at (report->fd, text, end - start, start, error))
         return NULL;
       text[end - start] = '\0';
@@ -892,7 +894,7 @@ drd_import_report_save (DrdImportReport *report, const char *path, GError **erro
   g_autofree char *buf = g_malloc (1 << 16);
   guint64 offset = 0;
 
-  report_write_out (report);
+  g_return_val_if_fail (report->closed, FALSE);
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
   if (out == NULL)
     return FALSE;

@@ -145,7 +145,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrdImportReport, drd_import_report_free)
 void     drd_import_report_add (guint64     line,
                                 const char *reason,
                                 gpointer    report);
-/* Ends writing; FALSE when a line could not be written. */
+/* Ends writing; FALSE when a line could not be written. Only a closed
+ * report can be read: then drd_import_report_get_line() (one thread) and
+ * drd_import_report_save() (another) may run at the same time. */
 gboolean drd_import_report_close (DrdImportReport *report,
                                   GError         **error);
 guint64  drd_import_report_get_n_lines (DrdImportReport *report);
