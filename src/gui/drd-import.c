@@ -422,6 +422,7 @@ drd_import_report_dialog_new (GtkWindow *parent, DrdImportReport *report, const 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
   gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_widget_add_css_class (scrolled, "frame");
   gtk_box_append (GTK_BOX (box), scrolled);
 
   d->status = g_object_ref_sink (GTK_LABEL (gtk_label_new (NULL)));
@@ -441,5 +442,7 @@ drd_import_report_dialog_new (GtkWindow *parent, DrdImportReport *report, const 
 
   gtk_window_set_child (dialog, box);
   gtk_window_set_default_widget (dialog, close);
+  /* Not the first row: a focused selectable label selects all its text. */
+  gtk_window_set_focus (dialog, close);
   return dialog;
 }

@@ -4,7 +4,11 @@
  * refused, on the same lines, and the same customers are stored. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <locale.h>
+
+#include "gui/drd-application.h"
 
 #include "gui/drd-import.h"
 #include "tests/gui/drd-gui-test-util.h"
@@ -202,6 +206,29 @@ test_same_as_cli (void)
   win_dump = dump (store);
   g_assert_cmpstr (win_dump, ==, cli_dump);
 
+  if (g_getenv ("DRD_SCREENSHOT") != NULL && drd_test_gtk_init ())
+    {
+      /* tests/ui/screenshots-import.sh: the report dialog as PNG */
+      GtkWindow *dialog = drd_import_report_dialog_new (NULL, g_steal_pointer (&w.report),
+                                                        "customers.csv");
+      g_autoptr(GdkPaintable) p = NULL;
+      GtkSnapshot *snap = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) tex = NULL;
+      int width, height;
+
+      gtk_window_present (dialog);
+      drd_test_spin (500);
+      p = gtk_widget_paintable_new (GTK_WIDGET (dialog));
+      width = gtk_widget_get_width (GTK_WIDGET (dialog));
+      height = gtk_widget_get_height (GTK_WIDGET (dialog));
+      gdk_paintable_snapshot (p, snap, width, height);
+      node = gtk_snapshot_free_to_node (snap);
+      tex = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (dialog)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+      g_assert_true (gdk_texture_save_to_png (tex, g_getenv ("DRD_SCREENSHOT")));
+      gtk_window_destroy (dialog);
+    }
   drd_import_report_free (w.report);
   g_clear_object (&store);
   g_clear_object (&cli_store);
@@ -278,6 +305,13 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* screenshots: translated like the application */
+  if (g_getenv ("DRD_SCREENSHOT") != NULL)
+    {
+      setlocale (LC_ALL, "");
+      drd_gui_init ();
+      textdomain (GETTEXT_PACKAGE);
+    }
   g_test_add_func ("/import/same-as-cli", test_same_as_cli);
   g_test_add_func ("/import/dialog", test_dialog);
   return g_test_run ();
