@@ -5,214 +5,20 @@
 #include "cli/drd-cli-private.h"
 #include "core/drd-csv.h"
 
-/* A customer CSV without a resource column (or with an empty cell) puts
- * the customer into this resource. */
-#define DEFAULT_RESOURCE "default"
-#define IMPORT_CHUNK 50000
+#include <gio/gunixinputstream.h>
+#include <unistd.h>
 
-enum {
-  COL_ID, COL_NAME, COL_KEPCO, COL_RESOURCE, COL_KW, COL_CBL, COL_FACTORY,
-  COL_PHONE, COL_EMAIL, COL_WEBHOOK, N_COLS
-};
-static const char *const columns[] = {
-  "customer_id", "name", "kepco_customer_no", "resource", "registered_kw",
-  "cbl_method", "is_factory", "phone", "email", "webhook_url", NULL
-};
-static const char *const required[] = {
-  "customer_id", "name", "kepco_customer_no", "registered_kw", NULL
-};
+#include "service/drd-importer.h"
 
-typedef struct {
-  GPtrArray  *batch;        /* DrdCustomer*, current chunk */
-  GArray     *batch_lines;  /* guint line of each batch row */
-  GHashTable *ids;          /* customer_id (gint64*) → line */
-  GHashTable *kepco;        /* kepco_no → line */
-  DrdStore   *store;
-  guint       n_rows;
-  guint       n_rejected;
-  guint       n_inserted;
-  guint       n_updated;
-  guint       n_unchanged;
-  GArray     *rejects;      /* Reject, printed sorted by line at the end */
-} Import;
+#define DEFAULT_RESOURCE DRD_IMPORTER_DEFAULT_RESOURCE
+static const char *const *const columns = drd_import_columns;
 
-typedef struct {
-  guint  line;
-  guint  seq;
-  char  *message;
-} Reject;
-
-static int
-reject_cmp (gconstpointer a, gconstpointer b)
+/* "LINE: reason" on stderr as the importer refuses each row, in line
+ * order: nothing of the report is kept in memory. */
+static void
+print_refused (guint64 line, const char *reason, gpointer user_data)
 {
-  const Reject *x = a, *y = b;
-
-  if (x->line != y->line)
-    return x->line < y->line ? -1 : 1;
-  return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static gboolean
-reject (Import *imp, guint line, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-/* Reports "LINE: reason" on stderr; returns FALSE for take_record(). */
-static gboolean
-reject (Import *imp, guint line, const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list ap;
-  Reject r = { line, imp->n_rejected, NULL };
-
-  va_start (ap, format);
-  message = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  r.message = drd_cli_row_message (message);
-  g_array_append_val (imp->rejects, r);
-  imp->n_rejected++;
-  return FALSE;
-}
-
-static char *
-optional (const char *value)
-{
-  g_autofree char *copy = g_strstrip (g_strdup (value));
-
-  return *copy != '\0' ? g_steal_pointer (&copy) : NULL;
-}
-
-static gboolean
-valid_webhook (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *scheme;
-
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  return (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
-         && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
-}
-
-static gboolean
-valid_email (const char *email)
-{
-  const char *at = strchr (email, '@');
-
-  return at != NULL && at != email && at[1] != '\0' && strchr (at + 1, '@') == NULL
-         && strpbrk (email, " \t") == NULL;
-}
-
-/* Validates one record; on success appends a customer to the batch. */
-static gboolean
-take_record (Import *imp, DrdCsvReader *reader, const int *idx)
-{
-  guint line = drd_csv_reader_get_line (reader);
-  g_autoptr(DrdCustomer) c = drd_customer_new ();
-  g_autofree char *id_text = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_ID])));
-  g_autofree char *kw_text = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_KW])));
-  g_autofree char *cbl = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_CBL])));
-  g_autofree char *factory = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_FACTORY])));
-  gpointer other;
-
-  imp->n_rows++;
-
-  if (!drd_cli_parse_id (id_text, &c->id))
-    return reject (imp, line, _("customer_id '%s' is not a positive integer"), id_text);
-
-  c->name = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_NAME])));
-  if (*c->name == '\0')
-    return reject (imp, line, _("name is empty"));
-  if (g_utf8_strlen (c->name, -1) > 200)
-    return reject (imp, line, _("name is longer than 200 characters"));
-
-  c->kepco_no = g_strstrip (g_strdup (drd_csv_reader_get_column (reader, idx[COL_KEPCO])));
-  if (*c->kepco_no == '\0')
-    return reject (imp, line, _("kepco_customer_no is empty"));
-  for (const char *p = c->kepco_no; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return reject (imp, line, _("kepco_customer_no '%s' must be digits only"), c->kepco_no);
-  if (strlen (c->kepco_no) > 32)
-    return reject (imp, line, _("kepco_customer_no is longer than 32 digits"));
-
-  c->resource = optional (drd_csv_reader_get_column (reader, idx[COL_RESOURCE]));
-  if (c->resource == NULL)
-    c->resource = g_strdup (DEFAULT_RESOURCE);
-  if (g_utf8_strlen (c->resource, -1) > 100)
-    return reject (imp, line, _("resource is longer than 100 characters"));
-
-  if (*kw_text == '\0')
-    return reject (imp, line, _("registered_kw is empty"));
-  if (!drd_cli_parse_milli (kw_text, &c->registered_w))
-    return reject (imp, line,
-                   _("registered_kw '%s' is not a non-negative number with at most 3 decimals"),
-                   kw_text);
-
-  if (*cbl == '\0')
-    c->cbl_method = DRD_CBL_MID_6_10;
-  else if (!drd_cbl_method_from_string (cbl, &c->cbl_method))
-    return reject (imp, line, _("cbl_method '%s' is not max-4-5 or mid-6-10"), cbl);
-
-  if (*factory == '\0' || g_ascii_strcasecmp (factory, "false") == 0)
-    c->is_factory = FALSE;
-  else if (g_ascii_strcasecmp (factory, "true") == 0)
-    c->is_factory = TRUE;
-  else
-    return reject (imp, line, _("is_factory '%s' is not true or false"), factory);
-
-  c->phone = optional (drd_csv_reader_get_column (reader, idx[COL_PHONE]));
-  c->email = optional (drd_csv_reader_get_column (reader, idx[COL_EMAIL]));
-  if (c->email != NULL && !valid_email (c->email))
-    return reject (imp, line, _("email '%s' is not an e-mail address"), c->email);
-  c->webhook_url = optional (drd_csv_reader_get_column (reader, idx[COL_WEBHOOK]));
-  if (c->webhook_url != NULL && !valid_webhook (c->webhook_url))
-    return reject (imp, line, _("webhook_url '%s' is not an http:// or https:// URL"),
-                   c->webhook_url);
-
-  if (g_hash_table_lookup_extended (imp->ids, &c->id, NULL, &other))
-    return reject (imp, line, _("customer_id %s is already on line %u"), id_text,
-                   GPOINTER_TO_UINT (other));
-  if (g_hash_table_lookup_extended (imp->kepco, c->kepco_no, NULL, &other))
-    return reject (imp, line, _("kepco_customer_no %s is already on line %u"), c->kepco_no,
-                   GPOINTER_TO_UINT (other));
-  g_hash_table_insert (imp->ids, g_memdup2 (&c->id, sizeof c->id), GUINT_TO_POINTER (line));
-  g_hash_table_insert (imp->kepco, g_strdup (c->kepco_no), GUINT_TO_POINTER (line));
-
-  g_ptr_array_add (imp->batch, g_steal_pointer (&c));
-  g_array_append_val (imp->batch_lines, line);
-  return TRUE;
-}
-
-static gboolean
-flush_batch (Import *imp, GError **error)
-{
-  g_autoptr(DrdStoreImportResult) result = NULL;
-
-  if (imp->batch->len == 0)
-    return TRUE;
-  result = drd_store_import_customers (imp->store, imp->batch, drd_cli_actor (),
-                                       drd_store_now (), error);
-  if (result == NULL)
-    return FALSE;
-  imp->n_inserted += result->n_inserted;
-  imp->n_updated += result->n_updated;
-  imp->n_unchanged += result->n_unchanged;
-  for (guint i = 0; i < result->row_errors->len; i++)
-    {
-      DrdStoreRowError *re = g_ptr_array_index (result->row_errors, i);
-      DrdCustomer *c = g_ptr_array_index (imp->batch, re->index);
-      guint line = g_array_index (imp->batch_lines, guint, re->index);
-
-      /* The only constraint a valid row can hit: a number already used. */
-      if (g_error_matches (re->error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONSTRAINT)
-          && strstr (re->error->message, "kepco_no") != NULL)
-        (void) reject (imp, line, _("kepco_customer_no %s belongs to another customer"),
-                       c->kepco_no);
-      else
-        (void) reject (imp, line, "%s", re->error->message);
-    }
-  g_ptr_array_set_size (imp->batch, 0);
-  g_array_set_size (imp->batch_lines, 0);
-  return TRUE;
+  fprintf (stderr, "%" G_GUINT64_FORMAT ": %s\n", line, reason);
 }
 
 static int
@@ -220,11 +26,9 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
 {
   g_autoptr(DrdStore) store = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DrdCsvReader) reader = NULL;
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  int idx[N_COLS];
-  Import imp = { 0 };
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(DrdImporter) importer = NULL;
+  const DrdImportCounts *n;
   int status;
   /* TRANSLATORS: %s is the default resource name, "default" */
   g_autofree char *description = g_strdup_printf (
@@ -250,75 +54,32 @@ cmd_import (DrdCliContext *ctx, int argc, char **argv)
                                                              : _("too many arguments"));
 
   if (g_str_equal (argv[1], "-"))
+    input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  else
     {
-      g_autoptr(GString) in = g_string_new (NULL);
-      char buf[65536];
-      size_t n;
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[1]);
 
-      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
-        g_string_append_len (in, buf, (gssize) n);
-      if (ferror (stdin))
-        return drd_cli_fail (_("cannot read standard input"));
-      len = in->len;
-      text = g_string_free (g_steal_pointer (&in), FALSE);
+      input = G_INPUT_STREAM (g_file_read (file, NULL, &error));
+      if (input == NULL)
+        return drd_cli_fail_error (NULL, error);
     }
-  else if (!g_file_get_contents (argv[1], &text, &len, &error))
-    return drd_cli_fail_error (NULL, error);
-
-  reader = drd_csv_reader_new (text, (gssize) len);
-  if (!drd_csv_reader_read_header (reader, columns, required, idx, &error))
-    return drd_cli_fail_error (argv[1], error);
 
   store = drd_cli_open_store (ctx, TRUE, &error);
   if (store == NULL)
     return drd_cli_fail_error (NULL, error);
 
-  imp.store = store;
-  imp.batch = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_customer_free);
-  imp.batch_lines = g_array_new (FALSE, FALSE, sizeof (guint));
-  imp.ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  imp.kepco = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  imp.rejects = g_array_new (FALSE, FALSE, sizeof (Reject));
-
-  for (;;)
-    {
-      g_autoptr(GError) row_error = NULL;
-
-      if (!drd_csv_reader_next (reader, &row_error))
-        {
-          if (row_error == NULL)
-            break;
-          imp.n_rows++;
-          (void) reject (&imp, drd_csv_reader_get_line (reader), "%s", row_error->message);
-          continue;
-        }
-      (void) take_record (&imp, reader, idx);
-      if (imp.batch->len >= IMPORT_CHUNK && !flush_batch (&imp, &error))
-        break;
-    }
-  if (error == NULL)
-    flush_batch (&imp, &error);
-
-  g_array_sort (imp.rejects, reject_cmp);
-  for (guint i = 0; i < imp.rejects->len; i++)
-    {
-      Reject *r = &g_array_index (imp.rejects, Reject, i);
-
-      fprintf (stderr, "%u: %s\n", r->line, r->message);
-      g_free (r->message);
-    }
-  g_array_unref (imp.rejects);
-  g_ptr_array_unref (imp.batch);
-  g_array_unref (imp.batch_lines);
-  g_hash_table_unref (imp.ids);
-  g_hash_table_unref (imp.kepco);
-  if (error != NULL)
+  importer = drd_importer_new (store, drd_cli_actor ());
+  drd_importer_set_refused_func (importer, print_refused, NULL);
+  if (!drd_importer_run (importer, input, NULL, &error))
     return drd_cli_fail_error (argv[1], error);
+  n = drd_importer_get_counts (importer);
 
   drd_cli_note (_("customers import: %u rows, %u inserted, %u updated, %u unchanged, %u refused"),
-                imp.n_rows, imp.n_inserted, imp.n_updated, imp.n_unchanged, imp.n_rejected);
-  if (imp.n_rejected > 0)
-    return drd_cli_fail (_("%s: %u of %u rows refused"), argv[1], imp.n_rejected, imp.n_rows);
+                (guint) n->n_rows, (guint) n->n_inserted, (guint) n->n_updated,
+                (guint) n->n_unchanged, (guint) n->n_refused);
+  if (n->n_refused > 0)
+    return drd_cli_fail (_("%s: %u of %u rows refused"), argv[1], (guint) n->n_refused,
+                         (guint) n->n_rows);
   return DRD_CLI_EXIT_OK;
 }
 

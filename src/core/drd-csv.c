@@ -309,6 +309,16 @@ drd_csv_reader_get_line (DrdCsvReader *reader)
   return reader->record_line;
 }
 
+void
+drd_csv_reader_get_position (DrdCsvReader *reader, gsize *out_offset, guint *out_line)
+{
+  g_return_if_fail (reader != NULL);
+  if (out_offset != NULL)
+    *out_offset = (gsize) (reader->pos - reader->data);
+  if (out_line != NULL)
+    *out_line = reader->line;
+}
+
 guint
 drd_csv_reader_get_record_number (DrdCsvReader *reader)
 {

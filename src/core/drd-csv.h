@@ -60,6 +60,14 @@ const char   *drd_csv_reader_get_field (DrdCsvReader *reader, guint index);
 gsize         drd_csv_reader_get_field_len (DrdCsvReader *reader, guint index);
 /* Physical 1-based line on which the current (or failed) record starts. */
 guint         drd_csv_reader_get_line (DrdCsvReader *reader);
+/* Where the reader stands after the last drd_csv_reader_next() (or
+ * read_header): the byte offset into the buffer just after that record
+ * (or bad record) and the physical 1-based line of that byte.  A caller
+ * streaming a file through buffers uses it to know which records were
+ * complete: a record that reaches the end of a buffer that is not the
+ * end of the file may be cut, and is parsed again with more text. */
+void          drd_csv_reader_get_position (DrdCsvReader *reader, gsize *out_offset,
+                                           guint *out_line);
 /* 1-based count of records returned so far, the header included. */
 guint         drd_csv_reader_get_record_number (DrdCsvReader *reader);
 

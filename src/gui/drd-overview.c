@@ -94,9 +94,10 @@ drd_overview_set_kepco_status (DrdOverview *self, DrdServiceState state, guint p
                                          "%u settlement jobs waiting", pending_jobs),
                             pending_jobs);
   if (detail != NULL && *detail != '\0')
-    text = g_strdup_printf (_("KEPCO link: %s (%s) · %s"), service_word (state), detail, jobs);
+    /* TRANSLATORS: "KEPCO: connected · no settlement work waiting" */
+    text = g_strdup_printf (_("KEPCO: %s · %s"), detail, jobs);
   else
-    text = g_strdup_printf (_("KEPCO link: %s · %s"), service_word (state), jobs);
+    text = g_strdup_printf (_("KEPCO: %s · %s"), service_word (state), jobs);
   gtk_label_set_text (GTK_LABEL (self->kepco_label), text);
   set_state_class (self->kepco_label, state);
 }

@@ -139,6 +139,17 @@ drd_settle_link_get_warning (DrdSettleLink *self)
   return self->warning;
 }
 
+/* "14:32" in Korean time (the operator's clock is Asia/Seoul). */
+static char *
+next_try_text (gint64 unix_s)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_offset (9 * 3600);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_s);
+  g_autoptr(GDateTime) t = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
+
+  return t != NULL ? g_date_time_format (t, "%H:%M") : g_strdup ("?");
+}
+
 static void
 update_overview (DrdSettleLink *self)
 {
@@ -148,6 +159,8 @@ update_overview (DrdSettleLink *self)
   g_autofree char *err = drd_kepco_client_dup_last_error (self->client);
   g_autofree char *detail = NULL;
   const char *circuit;
+  g_autofree char *next = NULL;
+  g_autofree char *down = NULL;
   DrdServiceState state;
 
   if (self->overview == NULL)
@@ -161,15 +174,19 @@ update_overview (DrdSettleLink *self)
     }
   switch (drd_kepco_client_get_breaker_state (self->client))
     {
-    case DRD_KEPCO_BREAKER_OPEN: circuit = _("circuit open"); break;
-    case DRD_KEPCO_BREAKER_HALF_OPEN: circuit = _("circuit half-open"); break;
+    case DRD_KEPCO_BREAKER_OPEN:
+      next = next_try_text (drd_kepco_client_get_next_try (self->client));
+      /* TRANSLATORS: %s is a time of day, "14:32" */
+      circuit = down = g_strdup_printf (_("not reachable, next try %s"), next);
+      break;
+    case DRD_KEPCO_BREAKER_HALF_OPEN: circuit = _("trying again"); break;
     case DRD_KEPCO_BREAKER_CLOSED:
-    default: circuit = _("circuit closed"); break;
+    default: circuit = self->started ? _("connected") : _("not connected"); break;
     }
   if (err != NULL && state != DRD_SERVICE_RUNNING)
     detail = g_strdup_printf ("%s: %s", circuit, err);
   else if (self->warning != NULL)
-    detail = g_strdup (self->warning);
+    detail = g_strdup_printf ("%s · %s", circuit, self->warning);
   else
     detail = g_strdup (circuit);
   drd_overview_set_kepco_status (self->overview, state, pending, detail);

@@ -49,32 +49,49 @@ static const DrdOutcome filter_outcomes[] = {
 
 /* ---- KEPCO link ---- */
 
+/* "14:32" in Korean time (the operator's clock is Asia/Seoul). */
+static char *
+next_try_text (gint64 unix_s)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_offset (9 * 3600);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_s);
+  g_autoptr(GDateTime) t = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
+
+  return t != NULL ? g_date_time_format (t, "%H:%M") : g_strdup ("?");
+}
+
 static void
 update_link (DrdSettlementView *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *err = NULL;
   DrdKepcoClient *client;
+  g_autofree char *next = NULL;
+  g_autofree char *down = NULL;
   const char *state;
 
   if (self->link == NULL)
     {
-      gtk_label_set_text (self->link_label, _("KEPCO link: not running"));
+      gtk_label_set_text (self->link_label, _("KEPCO: not connected"));
       return;
     }
   client = drd_settle_link_get_client (self->link);
   switch (drd_kepco_client_get_breaker_state (client))
     {
-    case DRD_KEPCO_BREAKER_OPEN: state = _("down (circuit open)"); break;
-    case DRD_KEPCO_BREAKER_HALF_OPEN: state = _("recovering (circuit half-open)"); break;
+    case DRD_KEPCO_BREAKER_OPEN:
+      next = next_try_text (drd_kepco_client_get_next_try (client));
+      /* TRANSLATORS: %s is a time of day, "14:32" */
+      state = down = g_strdup_printf (_("not reachable, next try %s"), next);
+      break;
+    case DRD_KEPCO_BREAKER_HALF_OPEN: state = _("trying to connect again"); break;
     case DRD_KEPCO_BREAKER_CLOSED:
-    default: state = _("up"); break;
+    default: state = _("connected"); break;
     }
   err = drd_kepco_client_dup_last_error (client);
   if (err != NULL && drd_kepco_client_get_breaker_state (client) != DRD_KEPCO_BREAKER_CLOSED)
-    text = g_strdup_printf (_("KEPCO link: %s — %s"), state, err);
+    text = g_strdup_printf (_("KEPCO: %s — %s"), state, err);
   else
-    text = g_strdup_printf (_("KEPCO link: %s"), state);
+    text = g_strdup_printf (_("KEPCO: %s"), state);
   gtk_label_set_text (self->link_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->link_label), drd_settle_link_get_url (self->link));
 }
@@ -554,7 +571,7 @@ drd_settlement_view_init (DrdSettlementView *self)
   gtk_label_set_ellipsize (self->link_label, PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (self->link_label, 60);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->link_label),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("KEPCO link state"), -1);
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("KEPCO connection"), -1);
   gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->link_label));
   button = gtk_button_new_with_mnemonic (_("_Retry Now"));
   gtk_widget_set_tooltip_text (button, _("Retry every waiting or failed settlement job now"));

@@ -183,33 +183,67 @@ show_view_activated (GtkWidget *widget, const char *action_name, GVariant *param
 
 /* ---- import ---- */
 
+typedef struct {
+  DrdWindow *self;
+  char      *name;
+} ImportReq;
+
+static void
+on_import_progress (const DrdImportCounts *counts, guint64 total_bytes, gpointer user_data)
+{
+  ImportReq *req = user_data;
+  g_autofree char *msg = NULL;
+
+  if (total_bytes > 0)
+    msg = g_strdup_printf (_("Importing customers from %s: %llu rows read (%u %%), %llu refused…"),
+                           req->name, (unsigned long long) counts->n_rows,
+                           (guint) MIN (100, counts->bytes_read * 100 / total_bytes),
+                           (unsigned long long) counts->n_refused);
+  else
+    msg = g_strdup_printf (_("Importing customers from %s: %llu rows read, %llu refused…"),
+                           req->name, (unsigned long long) counts->n_rows,
+                           (unsigned long long) counts->n_refused);
+  if (gtk_widget_get_realized (GTK_WIDGET (req->self)))
+    drd_window_show_toast (req->self, msg);
+}
+
 static void
 on_imported (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  DrdWindow *self = user_data;
+  ImportReq *req = user_data;
+  DrdWindow *self = req->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DrdImportReport) report = drd_import_customers_finish (result, &error);
+  DrdImportReport *report = drd_import_customers_finish (result, &error);
 
   if (report == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("Nothing was imported: %s"), error->message);
-      drd_window_show_toast (self, msg);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("The import of %s stopped: %s"), req->name,
+                                                  error->message);
+          drd_window_show_toast (self, msg);
+        }
     }
   else
     {
-      g_autofree char *msg = NULL;
+      const DrdImportCounts *n = drd_import_report_get_counts (report);
 
-      if (report->problems->len == 0)
-        msg = g_strdup_printf (_("Imported customers: %u new, %u updated."),
-                               report->n_inserted, report->n_updated);
+      if (n->n_refused == 0)
+        {
+          g_autofree char *msg =
+            g_strdup_printf (_("Imported customers: %llu new, %llu updated, %llu unchanged."),
+                             (unsigned long long) n->n_inserted, (unsigned long long) n->n_updated,
+                             (unsigned long long) n->n_unchanged);
+          drd_window_show_toast (self, msg);
+          drd_import_report_free (report);
+        }
       else
-        msg = g_strdup_printf (_("Imported customers: %u new, %u updated; %u rows refused (first: %s)."),
-                               report->n_inserted, report->n_updated, report->problems->len,
-                               (char *) g_ptr_array_index (report->problems, 0));
-      drd_window_show_toast (self, msg);
+        gtk_window_present (drd_import_report_dialog_new (GTK_WINDOW (self), report, req->name));
       drd_customers_view_reload_resources (self->customers_view);
       drd_window_refresh (self);
     }
+  g_free (req->name);
+  g_free (req);
   g_object_unref (self);
 }
 
@@ -223,10 +257,13 @@ on_import_chosen (GtkNativeDialog *native, int response, gpointer user_data)
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
       g_autofree char *name = g_file_get_basename (file);
       g_autofree char *msg = g_strdup_printf (_("Importing customers from %s…"), name);
+      ImportReq *req = g_new0 (ImportReq, 1);
 
+      req->self = g_object_ref (self);
+      req->name = g_steal_pointer (&name);
       drd_window_show_toast (self, msg);
-      drd_import_customers_async (self->store, file, self->cancellable, on_imported,
-                                  g_object_ref (self));
+      drd_import_customers_async (self->store, file, NULL, on_import_progress, req,
+                                  self->cancellable, on_imported, req);
     }
   gtk_native_dialog_destroy (native);
   g_object_unref (native);

@@ -727,8 +727,8 @@ pump (DrdKepcoClient *self)
         {
           g_autofree char *what = describe (r);
           GError *error = g_error_new (DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_BREAKER_OPEN,
-                                       _("%s: the KEPCO link is considered down after repeated failures; "
-                                         "try again later (last error: %s)"),
+                                       _("%s: KEPCO is not reachable after repeated failures; "
+                                         "DR Desk tries again by itself (last error: %s)"),
                                        what, self->last_error ? self->last_error : _("none"));
           self->n_rejected++;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REJECTED]);
@@ -810,6 +810,18 @@ drd_kepco_client_get_breaker_state (DrdKepcoClient *self)
 {
   g_return_val_if_fail (DRD_IS_KEPCO_CLIENT (self), DRD_KEPCO_BREAKER_CLOSED);
   return self->breaker;
+}
+
+gint64
+drd_kepco_client_get_next_try (DrdKepcoClient *self)
+{
+  gint64 left_us;
+
+  g_return_val_if_fail (DRD_IS_KEPCO_CLIENT (self), 0);
+  if (self->breaker != DRD_KEPCO_BREAKER_OPEN)
+    return 0;
+  left_us = self->opened_at + (gint64) self->breaker_cooldown_ms * 1000 - now_us (self);
+  return (g_get_real_time () + MAX (left_us, 0) + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
 }
 
 void

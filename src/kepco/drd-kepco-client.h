@@ -72,6 +72,9 @@ DrdKepcoDay *drd_kepco_client_fetch_day_finish (DrdKepcoClient  *client,
                                                 GError         **error);
 
 DrdKepcoBreakerState drd_kepco_client_get_breaker_state (DrdKepcoClient *client);
+/* While the breaker is open: the Unix time (s, rounded up) at which the
+ * next attempt goes out (the end of the cooldown); 0 otherwise. */
+gint64               drd_kepco_client_get_next_try (DrdKepcoClient *client);
 /* Closes the breaker now (the operator's "try again now"). */
 void                 drd_kepco_client_reset_breaker (DrdKepcoClient *client);
 /* Redacted; NULL before the first failure. */

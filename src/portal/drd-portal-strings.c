@@ -18,7 +18,7 @@ static const char *const strings[DRD_PS_N_STRINGS][2] = {
   [DRD_PS_YOUR_ANSWER]      = { "현재 응답", "Your answer" },
   [DRD_PS_ANSWERED_AT]      = { "응답 시각", "Answered at" },
   [DRD_PS_BUTTON_ACCEPT]    = { "참여하기", "Accept" },
-  [DRD_PS_BUTTON_DENY]      = { "참여 안 함", "Deny" },
+  [DRD_PS_BUTTON_DENY]      = { "불참하기", "Deny" },
   [DRD_PS_CAN_CHANGE]       = { "응답 마감 전까지 언제든 바꿀 수 있습니다.",
                                 "You can change your answer until the deadline." },
   [DRD_PS_CLOSED_DEADLINE]  = { "응답 마감 시간이 지나 더 이상 응답할 수 없습니다.",
@@ -53,9 +53,9 @@ static const char *const strings[DRD_PS_N_STRINGS][2] = {
   [DRD_PS_STATUS_SETTLING]  = { "정산 중", "Settling" },
   [DRD_PS_STATUS_SETTLED]   = { "정산 완료", "Settled" },
   [DRD_PS_STATUS_CANCELLED] = { "취소됨", "Cancelled" },
-  [DRD_PS_ANSWER_NONE]      = { "아직 응답하지 않음", "Not answered yet" },
+  [DRD_PS_ANSWER_NONE]      = { "무응답(아직 응답하지 않음)", "Not answered yet" },
   [DRD_PS_ANSWER_ACCEPT]    = { "참여", "Accept (I will take part)" },
-  [DRD_PS_ANSWER_DENY]      = { "참여 안 함", "Deny (I will not take part)" },
+  [DRD_PS_ANSWER_DENY]      = { "불참", "Deny (I will not take part)" },
 };
 
 const char *

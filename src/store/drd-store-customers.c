@@ -705,3 +705,137 @@ drd_store_list_resources_finish (DrdStore      *self,
     return NULL;
   return g_ptr_array_ref (g_task_get_task_data (G_TASK (result)));
 }
+
+/* ------------------------------------------------------------------ */
+/* Ids and KEPCO numbers already taken by a streaming import          */
+
+#include "store/drd-store-import-seen.h"
+
+struct _DrdStoreImportSeen
+{
+  sqlite3      *db;          /* private temporary database, on disk */
+  sqlite3_stmt *add_id;
+  sqlite3_stmt *add_kepco;
+  sqlite3_stmt *id_line;
+  sqlite3_stmt *kepco_line;
+  sqlite3_stmt *drop_id;
+};
+
+void
+drd_store_import_seen_free (DrdStoreImportSeen *seen)
+{
+  if (seen == NULL)
+    return;
+  sqlite3_finalize (seen->add_id);
+  sqlite3_finalize (seen->add_kepco);
+  sqlite3_finalize (seen->id_line);
+  sqlite3_finalize (seen->kepco_line);
+  sqlite3_finalize (seen->drop_id);
+  /* The transaction is never committed: closing drops it with the file. */
+  sqlite3_close_v2 (seen->db);
+  g_free (seen);
+}
+
+static gboolean
+seen_prepare (DrdStoreImportSeen *seen, const char *sql, sqlite3_stmt **out, GError **error)
+{
+  if (sqlite3_prepare_v3 (seen->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) == SQLITE_OK)
+    return TRUE;
+  return drd_store_set_sqlite_error (error, seen->db, "prepare import check");
+}
+
+DrdStoreImportSeen *
+drd_store_import_seen_new (GError **error)
+{
+  g_autoptr(DrdStoreImportSeen) seen = g_new0 (DrdStoreImportSeen, 1);
+
+  /* "" is a private temporary database that SQLite keeps in a deleted
+   * file (temp_store is left at its default, FILE on Debian's build):
+   * only the page cache below is memory. */
+  if (sqlite3_open_v2 ("", &seen->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    {
+      drd_store_set_sqlite_error (error, seen->db, "open the import's temporary database");
+      return NULL;
+    }
+  if (sqlite3_exec (seen->db,
+                    "PRAGMA cache_size = -4096;"
+                    "PRAGMA journal_mode = OFF;"
+                    "PRAGMA synchronous = OFF;"
+                    "CREATE TABLE ids (id INTEGER PRIMARY KEY, line INTEGER NOT NULL);"
+                    "CREATE TABLE kepco (kepco_no TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;"
+                    "BEGIN",
+                    NULL, NULL, NULL) != SQLITE_OK)
+    {
+      drd_store_set_sqlite_error (error, seen->db, "set up the import's temporary database");
+      return NULL;
+    }
+  if (!seen_prepare (seen, "INSERT INTO ids (id, line) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                     &seen->add_id, error)
+      || !seen_prepare (seen, "INSERT INTO kepco (kepco_no, line) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                        &seen->add_kepco, error)
+      || !seen_prepare (seen, "SELECT line FROM ids WHERE id = ?1", &seen->id_line, error)
+      || !seen_prepare (seen, "SELECT line FROM kepco WHERE kepco_no = ?1", &seen->kepco_line, error)
+      || !seen_prepare (seen, "DELETE FROM ids WHERE id = ?1", &seen->drop_id, error))
+    return NULL;
+  return g_steal_pointer (&seen);
+}
+
+static gboolean
+seen_step_done (DrdStoreImportSeen *seen, sqlite3_stmt *stmt, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  return drd_store_set_sqlite_error (error, seen->db, "import check");
+}
+
+static gboolean
+seen_line (DrdStoreImportSeen *seen, sqlite3_stmt *stmt, guint64 *out_line, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  *out_line = rc == SQLITE_ROW ? (guint64) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return TRUE;
+  return drd_store_set_sqlite_error (error, seen->db, "import check");
+}
+
+gboolean
+drd_store_import_seen_add (DrdStoreImportSeen *seen,
+                           gint64              id,
+                           const char         *kepco_no,
+                           guint64             line,
+                           guint64            *out_id_line,
+                           guint64            *out_kepco_line,
+                           GError            **error)
+{
+  g_return_val_if_fail (seen != NULL && kepco_no != NULL, FALSE);
+
+  *out_id_line = *out_kepco_line = 0;
+  sqlite3_bind_int64 (seen->add_id, 1, id);
+  sqlite3_bind_int64 (seen->add_id, 2, (sqlite3_int64) line);
+  if (!seen_step_done (seen, seen->add_id, error))
+    return FALSE;
+  if (sqlite3_changes (seen->db) == 0)
+    {
+      sqlite3_bind_int64 (seen->id_line, 1, id);
+      return seen_line (seen, seen->id_line, out_id_line, error);
+    }
+
+  sqlite3_bind_text (seen->add_kepco, 1, kepco_no, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (seen->add_kepco, 2, (sqlite3_int64) line);
+  if (!seen_step_done (seen, seen->add_kepco, error))
+    return FALSE;
+  if (sqlite3_changes (seen->db) > 0)
+    return TRUE;
+
+  /* The number is taken: the row is refused, so its id is not. */
+  sqlite3_bind_text (seen->kepco_line, 1, kepco_no, -1, SQLITE_STATIC);
+  if (!seen_line (seen, seen->kepco_line, out_kepco_line, error))
+    return FALSE;
+  sqlite3_bind_int64 (seen->drop_id, 1, id);
+  return seen_step_done (seen, seen->drop_id, error);
+}

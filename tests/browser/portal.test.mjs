@@ -168,7 +168,7 @@ test('Korean page by default: accept, see confirmation, change to deny', async (
 
   await Promise.all([page.waitForURL(/saved=/),
     page.locator(`#event-${openEvent} button.deny`).click()]);
-  assert.match(await page.textContent('.saved'), /참여 안 함/);
+  assert.match(await page.textContent('.saved'), /불참/);
   assert.equal(answerOf(1), '2,1');   // deny, channel portal
   assert.equal(sql(`SELECT count(*) FROM audit_log WHERE action = 'answer' AND customer_id = 1`), '2');
   assert.deepEqual(problems, []);

@@ -687,7 +687,7 @@ test_import_reimport (Fixture *f, gconstpointer data)
   g_autofree char *v1 = write_file (f, "v1.csv",
     HEADER
     "1,홍길동,1111111111,seoul,3,mid-6-10,false,010-1111-2222,hong@example.com,\n"
-    "2,\"(주)대성, 산업\",2222222222,ulsan,1500.5,max-4-5,true,,,http://127.0.0.1:9/hook\n");
+    "2,\"(주)대성, 산업\",2222222222,ulsan,1500.5,max-4-5,true,,,http://hooks.example.net:9/hook\n");
   g_autofree char *v2 = write_file (f, "v2.csv",
     HEADER
     "1,홍길순,1111111112,busan,4.25,max-4-5,true,,,\n");
@@ -718,7 +718,7 @@ test_import_reimport (Fixture *f, gconstpointer data)
   g_assert_cmpstr (list2, ==,
     "customer_id,name,kepco_customer_no,resource,registered_kw,cbl_method,is_factory,phone,email,webhook_url\n"
     "1,홍길순,1111111112,busan,4.250,max-4-5,true,,,\n"
-    "2,\"(주)대성, 산업\",2222222222,ulsan,1500.500,max-4-5,true,,,http://127.0.0.1:9/hook\n");
+    "2,\"(주)대성, 산업\",2222222222,ulsan,1500.500,max-4-5,true,,,http://hooks.example.net:9/hook\n");
 
   /* list output re-imports to the same list (from a file, or "-" = stdin) */
   copy = write_file (f, "copy.csv", list2);
@@ -745,7 +745,7 @@ test_list_json (Fixture *f, gconstpointer data)
   g_autofree char *v1 = write_file (f, "v1.csv",
     HEADER
     "1,\"홍\"\"길\\동\",1111111111,seoul,3,mid-6-10,false,010-1111-2222,hong@example.com,\n"
-    "2,대성,2222222222,ulsan,1500.5,max-4-5,true,,,http://127.0.0.1:9/hook\n");
+    "2,대성,2222222222,ulsan,1500.5,max-4-5,true,,,http://hooks.example.net:9/hook\n");
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonArray *array;

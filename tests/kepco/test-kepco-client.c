@@ -410,6 +410,7 @@ test_breaker (Fixture *f, gconstpointer data)
                 "breaker-cooldown-ms", 60000, NULL);
   g_signal_connect (f->client, "notify::breaker-state", G_CALLBACK (on_breaker_notify), seq);
 
+  g_assert_cmpint (drd_kepco_client_get_next_try (f->client), ==, 0);
   /* closed → open after 3 consecutive failures */
   drd_kepco_sim_force_status (f->sim, 500, 3);
   for (guint i = 0; i < 3; i++)
@@ -420,6 +421,15 @@ test_breaker (Fixture *f, gconstpointer data)
       g_assert_cmpint (drd_kepco_client_get_breaker_state (f->client), ==,
                        i < 2 ? DRD_KEPCO_BREAKER_CLOSED : DRD_KEPCO_BREAKER_OPEN);
     }
+
+  /* the window says when the next try goes out: at the end of the cooldown */
+  {
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    gint64 next = drd_kepco_client_get_next_try (f->client);
+
+    g_assert_cmpint (next, >=, now + 59);
+    g_assert_cmpint (next, <=, now + 61);
+  }
 
   /* open: fail fast, nothing reaches the server */
   drd_kepco_sim_reset_stats (f->sim);
@@ -448,6 +458,13 @@ test_breaker (Fixture *f, gconstpointer data)
   }
   /* ... and the cooldown starts again */
   f->fake_now += 30 * G_USEC_PER_SEC;
+  {
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    gint64 next = drd_kepco_client_get_next_try (f->client);
+
+    g_assert_cmpint (next, >=, now + 29);
+    g_assert_cmpint (next, <=, now + 31);
+  }
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(DrdKepcoDay) day = fetch_sync (f->client, "6001", date, &error);

@@ -8,7 +8,12 @@ the xgettext arguments of meson's i18n 'glib' preset, then checks:
      src/, ui/ and data/ candidate is scanned), sorted, and they all exist;
   2. every msgid of the template is in po/ko.po, translated and not fuzzy;
   3. `msgfmt -c --check-format` passes on po/ko.po and on ko.po merged with
-     the fresh template (so placeholders of new c-format strings are checked).
+     the fresh template (so placeholders of new c-format strings are checked);
+  4. the glossary at the top of ko.po ("term:" and "forbidden:" lines): the
+     answer terms and the result terms share no word; every msgstr of a msgid
+     that names a term (e.g. "Accepted", "not participating") contains its
+     Korean term; no msgstr contains a forbidden word, and 이행 appears only
+     inside 감축 이행, 감축 미이행 or 이행률.
 Offending msgids are printed as TAP diagnostics.
 
 Usage: check-po.py SOURCE_ROOT
@@ -172,6 +177,102 @@ if r.returncode == 0:
     r = run(['msgfmt', '-c', '--check-format', '-o', os.devnull, merged])
 ok(r.returncode == 0, 'msgfmt -c --check-format on ko.po merged with the fresh template',
    r.stderr.splitlines()[-30:])
+
+# 4. The glossary.
+# English spellings of each glossary term in msgids. Enum values written as
+# such (accept|deny, 'accept', accepted_kw) are not the term.
+TERM_PATTERNS = {
+    'accept': r"(?<![|'\"_-])\b(accept|accepted)\b(?![|_'\"-])",
+    'deny': r"(?<![|'\"_-])\b(deny|denied)\b(?![|_'\"-])",
+    'none': r"\bno response\b",
+    'performed': r"(?<!not )\bperformed\b",
+    'not_performed': r"\bnot performed\b",
+    'not_participating': r"\bnot participating\b",
+    'needs_review': r"\bneeds review\b",
+    'delivery_rate': r"\bdelivery rate\b|\bdelivered\b.*\bof the target\b",
+}
+# msgids where the English word is not the glossary term.
+NOT_THE_TERM = {
+    'Database file (also accepted before the command)',
+}
+with open(ko_po, encoding='utf-8') as f:
+    header = []
+    for line in f:
+        if not line.startswith('#'):
+            break
+        header.append(line[1:].strip())
+terms = {}
+forbidden = []
+for line in header:
+    m = re.match(r'^term:\s+(answer|result|rate)\s+(\S+)\s+(.+)$', line)
+    if m:
+        terms[m.group(2)] = (m.group(1), m.group(3).strip())
+    m = re.match(r'^forbidden:\s+(.+)$', line)
+    if m:
+        forbidden += [w.strip() for w in m.group(1).split(',') if w.strip()]
+ok(set(terms) == set(TERM_PATTERNS) and forbidden,
+   'ko.po starts with the glossary (%d terms, %d forbidden words)' % (len(terms), len(forbidden)),
+   ['missing term: ' + t for t in sorted(set(TERM_PATTERNS) - set(terms))])
+answer_words = {w for k, (kind, ko_term) in terms.items() if kind == 'answer' for w in ko_term.split()}
+result_words = {w for k, (kind, ko_term) in terms.items() if kind == 'result' for w in ko_term.split()}
+ok(not (answer_words & result_words), 'answer and result terms share no word',
+   ['shared: ' + w for w in sorted(answer_words & result_words)])
+
+wrong_term = []
+wrong_word = []
+bare = re.compile(r'(?<!감축 )(?<!미)이행(?!률)')
+for key, (flags, strs) in ko.items():
+    msgid = key[1]
+    for term, pattern in TERM_PATTERNS.items():
+        if term not in terms or msgid in NOT_THE_TERM:
+            continue
+        m = re.search(pattern, msgid, re.IGNORECASE)
+        if m:
+            want = terms[term][1]
+            for st in strs:
+                # an enum value kept as it is ("accept 또는 deny") is not the term
+                if want not in st and m.group(0).lower() not in st.lower():
+                    wrong_term.append('%s: "%s" lacks %s: "%s"' % (term, msgid[:80], want, st[:80]))
+    for st in strs:
+        for w in forbidden:
+            if w in st:
+                wrong_word.append('"%s" uses %s: "%s"' % (msgid[:60], w, st[:80]))
+        if bare.search(st):
+            wrong_word.append('"%s" uses a bare 이행: "%s"' % (msgid[:60], st[:80]))
+ok(not wrong_term, 'every msgstr of a glossary term uses its Korean term (%d wrong)' % len(wrong_term),
+   wrong_term)
+ok(not wrong_word, 'no msgstr uses a forbidden word (%d found)' % len(wrong_word), wrong_word)
+
+# The portal's Korean lives in C (src/portal/drd-portal-strings.c): the
+# same glossary. Each row is `[DRD_PS_X] = { "Korean", "English" }`.
+portal_c = os.path.join(src, 'src', 'portal', 'drd-portal-strings.c')
+portal = {}
+with open(portal_c, encoding='utf-8') as f:
+    for m in re.finditer(r'\[(DRD_PS_\w+)\]\s*=\s*\{\s*"((?:[^"\\]|\\.)*)"', f.read()):
+        portal[m.group(1)] = m.group(2)
+portal_wrong = []
+for name, want in (('DRD_PS_ANSWER_ACCEPT', 'accept'), ('DRD_PS_ANSWER_DENY', 'deny'),
+                   ('DRD_PS_ANSWER_NONE', 'none'), ('DRD_PS_BUTTON_DENY', 'deny')):
+    if name not in portal or want not in terms or terms[want][1] not in portal[name]:
+        portal_wrong.append('%s: "%s" lacks %s' % (name, portal.get(name), terms.get(want, ('', '?'))[1]))
+for name, text in portal.items():
+    for w in forbidden:
+        if w in text:
+            portal_wrong.append('%s uses %s: "%s"' % (name, w, text))
+    if bare.search(text):
+        portal_wrong.append('%s uses a bare 이행: "%s"' % (name, text))
+    if name.startswith('DRD_PS_ANSWER_') or name.startswith('DRD_PS_BUTTON_'):
+        for w in result_words:
+            if w in text.split():
+                portal_wrong.append('%s (an answer) uses the result word %s' % (name, w))
+ok(len(portal) > 20 and not portal_wrong,
+   'the portal strings follow the glossary (%d strings)' % len(portal), portal_wrong)
+
+# Operator jargon: utility staff read "circuit closed" as an electrical state.
+jargon = [show(k) for k, _, _ in template
+          if re.search(r'\bcircuit\b|\bKEPCO link\b|\bbreaker\b', k[1], re.IGNORECASE)]
+ok(not jargon, 'no user-facing string speaks of circuits or the "KEPCO link" (%d found)' % len(jargon),
+   ['jargon: ' + j for j in jargon])
 
 for p in glob.glob(os.path.join(tmp, '*')):
     os.unlink(p)
