@@ -1321,7 +1321,7 @@ test_migrate_v1_counts (Fixture       *f,
 
   f->store = drd_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM event_counts"), ==, 3);
   for (gint64 e = 1; e <= 3; e++)
     check_counts (f, e);
@@ -2094,6 +2094,73 @@ test_two_writers (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&other));
 }
 
+/* Every points credit is in the audit trail with the balance before and
+ * after (schema-v3 trigger), also credits that are not settlement
+ * rewards; a refused double credit adds nothing. */
+static void
+test_audit_credit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+  gint64 ev, entry = 0;
+
+  add_customers (f, 2);
+  ev = start_event (f, NULL, T0 + HOUR, T0 + 2 * HOUR, 0, NULL);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, ev, "dr_reward", 120, NULL, T0 + 50,
+                                            &entry, &error), ==, DRD_CREDIT_CREDITED);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, 0, "adjustment", 30, "goodwill", T0 + 60,
+                                            &entry, &error), ==, DRD_CREDIT_CREDITED);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, ev, "dr_reward", 120, NULL, T0 + 70,
+                                            &entry, &error), ==, DRD_CREDIT_ALREADY);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'points.credit'"), ==, 2);
+  sql = g_strdup_printf (
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND actor = 'system' "
+      "AND customer_id = 1 AND event_id = %" G_GINT64_FORMAT " AND at = %" G_GINT64_FORMAT " "
+      "AND json_extract(detail, '$.old') = 0 AND json_extract(detail, '$.new') = 120 "
+      "AND json_extract(detail, '$.points') = 120 AND json_extract(detail, '$.reason') = 'dr_reward'",
+      ev, (gint64) (T0 + 50));
+  g_assert_cmpint (raw_int (f->path, sql), ==, 1);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND event_id IS NULL "
+      "AND json_extract(detail, '$.old') = 120 AND json_extract(detail, '$.new') = 150"), ==, 1);
+}
+
+/* A database of schema 2 with credits gets their audit rows, with the
+ * running balance, when it is migrated. */
+static void
+test_migrate_v2_credits (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+
+  g_mkdir_with_parents (dir, 0700);
+  drd_store_create_at_version (f->path, 2, &error);
+  g_assert_no_error (error);
+  raw_exec (f->path,
+      "BEGIN;"
+      "INSERT INTO resources (id, name) VALUES (1, 'A');"
+      "INSERT INTO customers (id, name, kepco_no, resource_id, registered_w, created_at, updated_at) "
+      "VALUES (1, 'One', '0000000001', 1, 100, 0, 0), (2, 'Two', '0000000002', 1, 100, 0, 0);"
+      "INSERT INTO events (id, name, kind, start_at, end_at, answer_deadline, target_w, status, created_at) "
+      "VALUES (1, 'One', 0, 1782867600, 1782871200, 1782871200, 1000, 4, 0);"
+      "INSERT INTO points_ledger (customer_id, event_id, reason, points, created_at) "
+      "VALUES (1, 1, 'dr_reward', 10, 100), (2, 1, 'dr_reward', 5, 100), (1, NULL, 'adjustment', 7, 200);"
+      "COMMIT;");
+  f->store = drd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'points.credit'"), ==, 3);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND customer_id = 1 AND at = 200 "
+      "AND json_extract(detail, '$.old') = 10 AND json_extract(detail, '$.new') = 17"), ==, 1);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND customer_id = 2 AND event_id = 1 "
+      "AND json_extract(detail, '$.old') = 0 AND json_extract(detail, '$.new') = 5"), ==, 1);
+}
+
 static void
 test_open_directory (Fixture       *f,
                      gconstpointer  data)
@@ -2137,6 +2204,8 @@ main (int   argc,
   ADD ("/store/events/transitions", test_events_transitions);
   ADD ("/store/answers/rules", test_answers_rules);
   ADD ("/store/answers/audit", test_answers_audit);
+  ADD ("/store/audit/credit", test_audit_credit);
+  ADD_UNOPENED ("/store/migrate/v2-credits", test_migrate_v2_credits);
   ADD ("/store/answers/counts", test_answers_counts);
   ADD ("/store/answers/counts-consistency", test_counts_consistency);
   ADD ("/store/answers/counts-o1", test_counts_o1);
