@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "store/drd-store-private.h"
+#include "store/drd-store-audit.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -2161,6 +2162,80 @@ test_migrate_v2_credits (Fixture       *f,
       "AND json_extract(detail, '$.old') = 0 AND json_extract(detail, '$.new') = 5"), ==, 1);
 }
 
+/* The trail in pages: newest first, every row exactly once across pages,
+ * filters by event and customer, old/new read from the detail. */
+static void
+test_audit_pages (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  DrdAuditQuery q = { 0 };
+  gint64 last = G_MAXINT64;
+  guint total = 0, pages = 0;
+
+  add_customers (f, 3);
+  raw_exec (f->path,
+      "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2500) "
+      "INSERT INTO audit_log (at, actor, action, event_id, customer_id, detail) "
+      "SELECT 1000 + i, 'portal', 'answer', NULL, 1 + i % 3, "
+      "'{\"old\":\"none\",\"new\":\"accept\",\"channel\":\"portal\"}' FROM s;"
+      "INSERT INTO audit_log (at, actor, action, customer_id, detail) "
+      "VALUES (9000, 'operator:kim@desk', 'token.rotate', 2, '{\"generation\":4}'),"
+      "       (9001, 'operator:kim@desk', 'answer', 2, 'not json');");
+  q.limit = 1000;
+  for (;;)
+    {
+      g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &q, &error);
+
+      g_assert_no_error (error);
+      pages++;
+      for (guint i = 0; i < page->len; i++)
+        {
+          DrdAuditEntry *e = page->pdata[i];
+
+          g_assert_cmpint (e->id, <, last);
+          last = e->id;
+        }
+      total += page->len;
+      if (page->len < q.limit)
+        break;
+      q.before_id = last;
+    }
+  g_assert_cmpuint (total, ==, 2500 + 1 + 1 + 1);   /* + the import */
+  g_assert_cmpuint (pages, ==, 3);
+
+  {
+    DrdAuditQuery c2 = { .customer_id = 2, .limit = 5 };
+    g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &c2, &error);
+    DrdAuditEntry *e;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->len, ==, 5);
+    e = page->pdata[0];   /* newest: the row whose detail is not JSON */
+    g_assert_cmpstr (e->action, ==, "answer");
+    g_assert_null (e->old_value);
+    g_assert_cmpstr (e->customer_name, ==, "Customer 2");
+    e = page->pdata[1];
+    g_assert_cmpstr (e->action, ==, "token.rotate");
+    g_assert_cmpstr (e->actor, ==, "operator:kim@desk");
+    g_assert_cmpint (e->at, ==, 9000);
+    g_assert_cmpstr (e->old_value, ==, "3");
+    g_assert_cmpstr (e->new_value, ==, "4");
+    e = page->pdata[2];
+    g_assert_cmpstr (e->old_value, ==, "none");
+    g_assert_cmpstr (e->new_value, ==, "accept");
+    for (guint i = 0; i < page->len; i++)
+      g_assert_cmpint (((DrdAuditEntry *) page->pdata[i])->customer_id, ==, 2);
+  }
+  {
+    DrdAuditQuery ev = { .event_id = 77 };
+    g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &ev, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->len, ==, 0);
+  }
+}
+
 static void
 test_open_directory (Fixture       *f,
                      gconstpointer  data)
@@ -2205,6 +2280,7 @@ main (int   argc,
   ADD ("/store/answers/rules", test_answers_rules);
   ADD ("/store/answers/audit", test_answers_audit);
   ADD ("/store/audit/credit", test_audit_credit);
+  ADD ("/store/audit/pages", test_audit_pages);
   ADD_UNOPENED ("/store/migrate/v2-credits", test_migrate_v2_credits);
   ADD ("/store/answers/counts", test_answers_counts);
   ADD ("/store/answers/counts-consistency", test_counts_consistency);
