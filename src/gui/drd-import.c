@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "core/drd-csv.h"
+#include "gui/drd-gui-util.h"
 #include "gui/drd-import.h"
 
 void
@@ -139,7 +140,7 @@ import_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
       g_array_append_val (lines, line);
     }
 
-  actor = g_strdup_printf ("operator:%s", g_get_user_name ());
+  actor = drd_gui_operator_actor ();
   result = drd_store_import_customers (store, customers, actor, drd_store_now (), &error);
   if (result == NULL)
     {
