@@ -13,7 +13,7 @@ struct _DrdResponseItem
 
   DrdResponseRow  data;
   gboolean        loaded;
-  char           *text[9];
+  char           *text[11];
 };
 
 enum {
@@ -27,6 +27,8 @@ enum {
   PROP_OUTCOME,
   PROP_REDUCTION,
   PROP_POINTS,
+  PROP_REGISTERED,
+  PROP_PHONE,
   PROP_LOADED,
   N_PROPS
 };
@@ -39,7 +41,7 @@ drd_response_item_get_property (GObject *object, guint prop_id, GValue *value, G
 {
   DrdResponseItem *self = DRD_RESPONSE_ITEM (object);
 
-  if (prop_id >= PROP_CUSTOMER_ID_TEXT && prop_id <= PROP_POINTS)
+  if (prop_id >= PROP_CUSTOMER_ID_TEXT && prop_id <= PROP_PHONE)
     g_value_set_string (value, self->text[prop_id - PROP_CUSTOMER_ID_TEXT]);
   else if (prop_id == PROP_LOADED)
     g_value_set_boolean (value, self->loaded);
@@ -54,6 +56,7 @@ drd_response_item_finalize (GObject *object)
 
   g_free (self->data.name);
   g_free (self->data.kepco_no);
+  g_free (self->data.phone);
   for (guint i = 0; i < G_N_ELEMENTS (self->text); i++)
     g_free (self->text[i]);
   G_OBJECT_CLASS (drd_response_item_parent_class)->finalize (object);
@@ -64,7 +67,8 @@ drd_response_item_class_init (DrdResponseItemClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   static const char *names[] = { "customer-id-text", "name", "kepco-no", "answer",
-                                 "answered-at", "channel", "outcome", "reduction", "points" };
+                                 "answered-at", "channel", "outcome", "reduction", "points",
+                                 "registered", "phone" };
 
   object_class->get_property = drd_response_item_get_property;
   object_class->finalize = drd_response_item_finalize;
@@ -145,11 +149,12 @@ drd_response_item_reset (DrdResponseItem *self, gint64 customer_id)
   g_object_freeze_notify (G_OBJECT (self));
   g_clear_pointer (&self->data.name, g_free);
   g_clear_pointer (&self->data.kepco_no, g_free);
+  g_clear_pointer (&self->data.phone, g_free);
   memset (&self->data, 0, sizeof self->data);
   self->data.customer_id = customer_id;
   set_text (self, PROP_CUSTOMER_ID_TEXT, g_strdup_printf ("%" G_GINT64_FORMAT, customer_id));
   set_text (self, PROP_NAME, g_strdup ("…"));
-  for (guint p = PROP_KEPCO_NO; p <= PROP_POINTS; p++)
+  for (guint p = PROP_KEPCO_NO; p <= PROP_PHONE; p++)
     set_text (self, p, g_strdup (""));
   if (self->loaded)
     {
@@ -169,9 +174,11 @@ drd_response_item_update (DrdResponseItem *self, const DrdResponseRow *row)
   g_object_freeze_notify (G_OBJECT (self));
   g_free (self->data.name);
   g_free (self->data.kepco_no);
+  g_free (self->data.phone);
   self->data = *row;
   self->data.name = g_strdup (row->name);
   self->data.kepco_no = g_strdup (row->kepco_no);
+  self->data.phone = g_strdup (row->phone);
 
   set_text (self, PROP_NAME, g_strdup (row->name ? row->name : ""));
   set_text (self, PROP_KEPCO_NO, g_strdup (row->kepco_no ? row->kepco_no : ""));
@@ -186,6 +193,8 @@ drd_response_item_update (DrdResponseItem *self, const DrdResponseRow *row)
                                   : g_strdup ("—"));
   set_text (self, PROP_POINTS, row->outcome > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->points)
                                                 : g_strdup ("—"));
+  set_text (self, PROP_REGISTERED, drd_gui_format_kw (row->registered_w));
+  set_text (self, PROP_PHONE, g_strdup (row->phone ? row->phone : "—"));
   if (!self->loaded)
     {
       self->loaded = TRUE;
