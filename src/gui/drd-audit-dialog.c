@@ -210,6 +210,7 @@ struct _DrdAuditDialog
 {
   GtkWindow     parent_instance;
 
+  GtkLabel     *title_label;
   GtkLabel     *status_label;
   GtkWidget    *more_button;
 
@@ -343,6 +344,13 @@ drd_audit_dialog_init (DrdAuditDialog *self)
       gtk_column_view_column_set_expand (col, cols[i].expand);
       gtk_column_view_append_column (cv, col);
     }
+  self->title_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->title_label, 0);
+  gtk_label_set_ellipsize (self->title_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->title_label), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->title_label), 12);
+  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "title-4");
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_label));
   gtk_widget_set_vexpand (scroller, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (cv));
   gtk_box_append (GTK_BOX (box), scroller);
@@ -390,6 +398,7 @@ drd_audit_dialog_new (GtkWidget  *from,
   /* TRANSLATORS: window title; %s: an event ("“Heat wave”") or a customer ("Kim (12)") */
   title = g_strdup_printf (_("History of %s"), subject != NULL ? subject : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_label_set_text (self->title_label, title);
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (self), GTK_WINDOW (root));
   load_page (self);

@@ -14,6 +14,7 @@ struct _DrdLinkDialog
 {
   GtkWindow     parent_instance;
 
+  GtkLabel     *title_label;
   GtkLabel     *link_label;
   GtkLabel     *status_label;
   GtkWidget    *copy_button;
@@ -180,6 +181,12 @@ drd_link_dialog_init (DrdLinkDialog *self)
   gtk_widget_set_margin_top (box, 18);
   gtk_widget_set_margin_bottom (box, 18);
 
+  self->title_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->title_label, 0);
+  gtk_label_set_wrap (self->title_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "title-4");
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->title_label));
+
   intro = gtk_label_new (_("The customer answers through this personal link (text message, "
                            "e-mail or webhook). It stays the same until you issue a new one."));
   gtk_label_set_wrap (GTK_LABEL (intro), TRUE);
@@ -245,6 +252,7 @@ drd_link_dialog_new (GtkWidget  *from,
   /* TRANSLATORS: window title; %s: customer "name (id)" */
   title = g_strdup_printf (_("Answer Link of %s"), self->customer_name);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_label_set_text (self->title_label, title);
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (self), GTK_WINDOW (root));
   load (self, FALSE);
