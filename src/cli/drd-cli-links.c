@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "cli/drd-cli-private.h"
+#include "service/drd-answer-links.h"
 #include "service/drd-config.h"
 #include "store/drd-store-portal.h"
 
@@ -48,11 +49,11 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
   g_autoptr(DrdStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) secret = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *secret_path = NULL;
   g_autofree char *base = NULL;
   gint64 event_id = 0, customer_id = 0;
+  guint n_rows = 0;
   int status;
 
   if (!drd_cli_parse_options ("links", "EVENT_ID",
@@ -101,36 +102,15 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
       return DRD_CLI_EXIT_OK;
     }
 
-  /* Customers imported since the last run get their hash now, so every
-   * printed link works. */
-  if (!drd_store_portal_ensure_tokens (store, secret, NULL, &error))
-    return drd_cli_fail_error (_("cannot prepare answer links"), error);
-  rows = drd_store_portal_list_links (store, event_id, &error);
-  if (rows == NULL)
+  if (!drd_answer_links_write_csv (store, secret, event_id, base, out, &n_rows, &error))
     return drd_cli_fail_error (NULL, error);
-
-  g_string_append (out, "customer_id,name,phone,email,link\n");
-  for (guint i = 0; i < rows->len; i++)
-    {
-      DrdLinkRow *row = rows->pdata[i];
-      g_autofree char *token = drd_link_token_derive (secret, row->customer_id, row->generation);
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, row->customer_id);
-      g_autofree char *link = g_strdup_printf ("%s/r/%s", base, token);
-
-      drd_cli_csv_field (out, id, TRUE);
-      drd_cli_csv_field (out, row->name, FALSE);
-      drd_cli_csv_field (out, row->phone, FALSE);
-      drd_cli_csv_field (out, row->email, FALSE);
-      drd_cli_csv_field (out, link, FALSE);
-      g_string_append_c (out, '\n');
-    }
 
   if (output != NULL)
     {
       if (!g_file_set_contents_full (output, out->str, out->len,
                                      G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
         return drd_cli_fail_error (NULL, error);
-      drd_cli_note (_("%u links written to %s"), rows->len, output);
+      drd_cli_note (_("%u links written to %s"), n_rows, output);
       return DRD_CLI_EXIT_OK;
     }
   if (!drd_cli_flush (out, &error))

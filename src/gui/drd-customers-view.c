@@ -3,11 +3,14 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "gui/drd-answer-record.h"
+#include "gui/drd-audit-dialog.h"
 #include "gui/drd-cell-factory.h"
 #include "gui/drd-column-sorter.h"
 #include "gui/drd-customer-row.h"
 #include "gui/drd-customers-view.h"
 #include "gui/drd-gui-util.h"
+#include "gui/drd-link-dialog.h"
 #include "store/drd-store-gui.h"
 
 struct _DrdCustomersView
@@ -28,6 +31,7 @@ struct _DrdCustomersView
   GtkLabel           *detail_facts;
   GtkLabel           *detail_ledger;
   GtkLabel           *detail_answers;
+  GtkLabel           *detail_event;
 
   /* owned */
   DrdStore           *store;
@@ -37,6 +41,8 @@ struct _DrdCustomersView
   GCancellable       *cancellable;
   GCancellable       *detail_cancellable;
   gint64              detail_id;
+  char               *detail_name;    /* of the loaded detail */
+  DrdEvent           *event;          /* the window's selected event */
   gint64              search_started_us;
 };
 
@@ -138,6 +144,84 @@ on_busy (DrdCustomerModel *model, GParamSpec *pspec, DrdCustomersView *self)
 /* ---- detail pane ---- */
 
 static void
+update_actions (DrdCustomersView *self)
+{
+  gboolean have = self->detail_id > 0 && self->store != NULL;
+  gboolean can_record = have && self->event != NULL
+                        && drd_answer_record_allowed (self->event->status);
+  g_autofree char *text = NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customer.record-accept", can_record);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customer.record-deny", can_record);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customer.show-link", have);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customer.audit", have);
+  if (self->event == NULL)
+    text = g_strdup (_("Phone answer: no event selected"));
+  else if (!drd_answer_record_allowed (self->event->status))
+    /* TRANSLATORS: %s: event name, then its status */
+    text = g_strdup_printf (_("Phone answer for “%s”: closed (%s)"), self->event->name,
+                            drd_gui_status_label (self->event->status));
+  else
+    text = g_strdup_printf (_("Phone answer for “%s”"), self->event->name);
+  gtk_label_set_text (self->detail_event, text);
+}
+
+static void
+record_answer (DrdCustomersView *self, DrdAnswer answer)
+{
+  if (self->detail_id <= 0 || self->event == NULL || self->store == NULL)
+    return;
+  drd_answer_record_confirm (GTK_WIDGET (self), self->store, self->event, self->detail_id,
+                             self->detail_name, answer);
+}
+
+static void
+record_accept_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  record_answer (DRD_CUSTOMERS_VIEW (widget), DRD_ANSWER_ACCEPT);
+}
+
+static void
+record_deny_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  record_answer (DRD_CUSTOMERS_VIEW (widget), DRD_ANSWER_DENY);
+}
+
+static void
+show_link_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DrdCustomersView *self = DRD_CUSTOMERS_VIEW (widget);
+
+  if (self->detail_id > 0 && self->store != NULL)
+    drd_link_dialog_new (widget, self->store, self->detail_id, self->detail_name);
+}
+
+static void
+audit_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DrdCustomersView *self = DRD_CUSTOMERS_VIEW (widget);
+  g_autofree char *subject = NULL;
+
+  if (self->detail_id <= 0 || self->store == NULL)
+    return;
+  subject = g_strdup_printf ("%s (%lld)", self->detail_name ? self->detail_name : "",
+                             (long long) self->detail_id);
+  drd_audit_dialog_new (widget, self->store, 0, self->detail_id, subject);
+}
+
+void
+drd_customers_view_set_event (DrdCustomersView *self, const DrdEvent *event)
+{
+  g_return_if_fail (DRD_IS_CUSTOMERS_VIEW (self));
+  if (event != self->event)
+    {
+      g_clear_pointer (&self->event, drd_event_free);
+      self->event = event != NULL ? drd_event_copy (event) : NULL;
+    }
+  update_actions (self);
+}
+
+static void
 show_detail (DrdCustomersView *self, DrdCustomerDetail *d)
 {
   DrdCustomer *c = d->customer;
@@ -179,6 +263,8 @@ show_detail (DrdCustomersView *self, DrdCustomerDetail *d)
   if (answers->len == 0)
     g_string_append (answers, _("Never asked."));
 
+  g_free (self->detail_name);
+  self->detail_name = g_strdup (c->name);
   gtk_label_set_text (self->detail_title, title);
   gtk_label_set_text (self->detail_facts, facts->str);
   gtk_label_set_text (self->detail_ledger, ledger->str);
@@ -231,6 +317,11 @@ on_selected (GtkSingleSelection *selection, GParamSpec *pspec, DrdCustomersView 
   if (id == self->detail_id)
     return;
   self->detail_id = id;
+  g_clear_pointer (&self->detail_name, g_free);
+  /* The row's name until the detail arrives (the buttons work at once). */
+  if (row != NULL && drd_customer_row_get_loaded (row))
+    self->detail_name = g_strdup (drd_customer_row_get_name (row));
+  update_actions (self);
   load_detail (self);
 }
 
@@ -300,6 +391,7 @@ drd_customers_view_set_store (DrdCustomersView *self, DrdStore *store)
   if (!g_set_object (&self->store, store))
     return;
   drd_customer_model_set_store (self->model, store);
+  update_actions (self);
   run_query (self);
   drd_customers_view_reload_resources (self);
 }
@@ -361,6 +453,8 @@ drd_customers_view_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->event, drd_event_free);
+  g_clear_pointer (&self->detail_name, g_free);
   G_OBJECT_CLASS (drd_customers_view_parent_class)->dispose (object);
 }
 
@@ -404,6 +498,13 @@ drd_customers_view_class_init (DrdCustomersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrdCustomersView, detail_facts);
   gtk_widget_class_bind_template_child (widget_class, DrdCustomersView, detail_ledger);
   gtk_widget_class_bind_template_child (widget_class, DrdCustomersView, detail_answers);
+  gtk_widget_class_bind_template_child (widget_class, DrdCustomersView, detail_event);
+  gtk_widget_class_install_action (widget_class, "customer.record-accept", NULL,
+                                   record_accept_activated);
+  gtk_widget_class_install_action (widget_class, "customer.record-deny", NULL,
+                                   record_deny_activated);
+  gtk_widget_class_install_action (widget_class, "customer.show-link", NULL, show_link_activated);
+  gtk_widget_class_install_action (widget_class, "customer.audit", NULL, audit_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -454,6 +555,7 @@ drd_customers_view_init (DrdCustomersView *self)
   g_signal_connect (self->model, "items-changed", G_CALLBACK (on_items_changed), self);
   g_signal_connect (self->model, "notify::busy", G_CALLBACK (on_busy), self);
   update_count (self);
+  update_actions (self);
 }
 
 GtkWidget *

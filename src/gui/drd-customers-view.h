@@ -22,5 +22,8 @@ DrdCustomerModel *drd_customers_view_get_model (DrdCustomersView *self);
 GtkColumnView    *drd_customers_view_get_column_view (DrdCustomersView *self);
 GtkEditable      *drd_customers_view_get_search (DrdCustomersView *self);
 gint64            drd_customers_view_get_selected_id (DrdCustomersView *self);
+/* The event the pane's Record Accept/Deny… buttons answer for (the
+ * window's selected event); NULL: none. */
+void              drd_customers_view_set_event (DrdCustomersView *self, const DrdEvent *event);
 
 G_END_DECLS

@@ -213,3 +213,9 @@ drd_gui_local_midnight (gint64 unix_s)
 
   return day - DRD_SEOUL_OFFSET_S;
 }
+
+char *
+drd_gui_operator_actor (void)
+{
+  return g_strdup_printf ("operator:%s@%s", g_get_user_name (), g_get_host_name ());
+}

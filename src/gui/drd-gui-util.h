@@ -32,5 +32,7 @@ const char *drd_gui_outcome_label (DrdOutcome outcome);
 const char *drd_gui_cbl_label (DrdCblMethod method);
 void        drd_gui_kind_color (DrdEventKind kind, GdkRGBA *out);
 gint64      drd_gui_local_midnight (gint64 unix_s);         /* start of the Seoul day */
+/* "operator:<login>@<host>": the window's identity in the audit trail. */
+char       *drd_gui_operator_actor (void);
 
 G_END_DECLS

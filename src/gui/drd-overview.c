@@ -22,6 +22,9 @@ struct _DrdOverview
   DrdAnswerBar      *answer_bar;
   GtkWidget         *capacity_label;
   GtkLevelBar       *capacity_bar;
+  GtkWidget         *needed_label;
+  GtkOverlay        *capacity_overlay;
+  GtkWidget         *target_mark;
   GtkWidget         *portal_label;
   GtkWidget         *kepco_label;
 
@@ -146,27 +149,89 @@ on_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The bar's scale is the target, or what was accepted when that is more:
+ * past the target the bar is full in another colour and the target is a
+ * mark at 1 / ratio of its width. */
+static void
+set_bar (DrdOverview *self, double ratio)
+{
+  double max = MAX (ratio, 1.0);
+  gboolean over = ratio > 1.0;
+
+  gtk_level_bar_set_max_value (self->capacity_bar, max);
+  gtk_level_bar_set_value (self->capacity_bar, MAX (ratio, 0.0));
+  gtk_level_bar_add_offset_value (self->capacity_bar, "target", 1.0);
+  if (over)
+    {
+      gtk_level_bar_add_offset_value (self->capacity_bar, "over", max);
+      gtk_widget_add_css_class (GTK_WIDGET (self->capacity_bar), "over-target");
+    }
+  else
+    {
+      gtk_level_bar_remove_offset_value (self->capacity_bar, "over");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->capacity_bar), "over-target");
+    }
+  gtk_widget_set_visible (self->target_mark, over);
+  gtk_widget_queue_allocate (GTK_WIDGET (self->capacity_overlay));
+}
+
+static gboolean
+on_mark_position (GtkOverlay *overlay, GtkWidget *child, GdkRectangle *alloc, DrdOverview *self)
+{
+  double max = gtk_level_bar_get_max_value (self->capacity_bar);
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
+
+  alloc->width = 2;
+  alloc->height = height;
+  alloc->y = 0;
+  alloc->x = (int) (width * (1.0 / MAX (max, 1.0))) - 1;
+  return TRUE;
+}
+
 static void
 update_capacity (DrdOverview *self)
 {
   g_autofree char *acc = drd_gui_format_kw (self->counts.accepted_w);
   g_autofree char *text = NULL;
+  g_autofree char *needed = NULL;
 
+  gtk_widget_remove_css_class (self->needed_label, "success");
   if (self->event != NULL)
     {
-      g_autofree char *target = drd_gui_format_kw (self->event->target_w);
-      /* TRANSLATORS: accepted registered capacity against the event's target */
-      text = g_strdup_printf (_("Accepted %s of %s target"), acc, target);
-      gtk_level_bar_set_value (self->capacity_bar,
-                               CLAMP ((double) self->counts.accepted_w
-                                      / (double) MAX (self->event->target_w, 1), 0.0, 1.0));
+      gint64 target = MAX (self->event->target_w, 1);
+      gint64 gap = target - self->counts.accepted_w;
+      g_autofree char *target_kw = drd_gui_format_kw (self->event->target_w);
+      long long percent = (long long) ((self->counts.accepted_w * 100 + target / 2) / target);
+
+      /* TRANSLATORS: accepted registered capacity against the event's target, with the
+       * share in percent ("Accepted 80 kW of 100 kW target (80 %)") */
+      text = g_strdup_printf (_("Accepted %s of %s target (%lld %%)"), acc, target_kw, percent);
+      if (gap > 0)
+        {
+          g_autofree char *kw = drd_gui_format_kw (gap);
+          needed = g_strdup_printf (_("Still needed: %s"), kw);
+        }
+      else if (gap == 0)
+        needed = g_strdup (_("Target met"));
+      else
+        {
+          g_autofree char *kw = drd_gui_format_kw (-gap);
+          /* TRANSLATORS: accepted capacity above the target ("Target met, +25 kW") */
+          needed = g_strdup_printf (_("Target met, +%s"), kw);
+        }
+      if (gap <= 0)
+        gtk_widget_add_css_class (self->needed_label, "success");
+      set_bar (self, (double) self->counts.accepted_w / (double) target);
     }
   else
     {
       text = g_strdup (_("No target: no event running"));
-      gtk_level_bar_set_value (self->capacity_bar, 0);
+      needed = g_strdup ("");
+      set_bar (self, 0);
     }
   gtk_label_set_text (GTK_LABEL (self->capacity_label), text);
+  gtk_label_set_text (GTK_LABEL (self->needed_label), needed);
 }
 
 void
@@ -276,6 +341,9 @@ drd_overview_class_init (DrdOverviewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrdOverview, answer_bar);
   gtk_widget_class_bind_template_child (widget_class, DrdOverview, capacity_label);
   gtk_widget_class_bind_template_child (widget_class, DrdOverview, capacity_bar);
+  gtk_widget_class_bind_template_child (widget_class, DrdOverview, needed_label);
+  gtk_widget_class_bind_template_child (widget_class, DrdOverview, capacity_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DrdOverview, target_mark);
   gtk_widget_class_bind_template_child (widget_class, DrdOverview, portal_label);
   gtk_widget_class_bind_template_child (widget_class, DrdOverview, kepco_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -287,6 +355,7 @@ static void
 drd_overview_init (DrdOverview *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->capacity_overlay, "get-child-position", G_CALLBACK (on_mark_position), self);
   drd_overview_set_event (self, NULL, g_get_real_time () / G_USEC_PER_SEC);
   drd_overview_set_portal_status (self, DRD_SERVICE_NOT_RUNNING, NULL);
   drd_overview_set_kepco_status (self, DRD_SERVICE_NOT_RUNNING, 0, NULL);

@@ -24,6 +24,8 @@ enum {
   COL_OUTCOME,
   COL_REDUCTION,
   COL_POINTS,
+  COL_REGISTERED,
+  COL_PHONE,
   N_COLS
 };
 
@@ -36,6 +38,7 @@ drd_response_item_finalize (GObject *object)
 
   g_free (self->data.name);
   g_free (self->data.kepco_no);
+  g_free (self->data.phone);
   G_OBJECT_CLASS (drd_response_item_parent_class)->finalize (object);
 }
 
@@ -44,7 +47,7 @@ drd_response_item_class_init (DrdResponseItemClass *klass)
 {
   static const char *const names[N_COLS] = { "customer-id-text", "name", "kepco-no", "answer",
                                              "answered-at", "channel", "outcome", "reduction",
-                                             "points" };
+                                             "points", "registered", "phone" };
 
   G_OBJECT_CLASS (klass)->finalize = drd_response_item_finalize;
   drd_paged_item_class_install_texts (DRD_PAGED_ITEM_CLASS (klass), names, N_COLS);
@@ -110,6 +113,7 @@ drd_response_item_reset (DrdResponseItem *self, gint64 customer_id)
   g_object_freeze_notify (G_OBJECT (self));
   g_clear_pointer (&self->data.name, g_free);
   g_clear_pointer (&self->data.kepco_no, g_free);
+  g_clear_pointer (&self->data.phone, g_free);
   memset (&self->data, 0, sizeof self->data);
   self->data.customer_id = customer_id;
   drd_paged_item_set_id (DRD_PAGED_ITEM (self), customer_id);
@@ -131,9 +135,11 @@ drd_response_item_update (DrdResponseItem *self, const DrdResponseRow *row)
   g_object_freeze_notify (G_OBJECT (self));
   g_free (self->data.name);
   g_free (self->data.kepco_no);
+  g_free (self->data.phone);
   self->data = *row;
   self->data.name = g_strdup (row->name);
   self->data.kepco_no = g_strdup (row->kepco_no);
+  self->data.phone = g_strdup (row->phone);
 
   drd_paged_item_set_text (item, COL_NAME, row->name ? row->name : "");
   drd_paged_item_set_text (item, COL_KEPCO_NO, row->kepco_no ? row->kepco_no : "");
@@ -153,6 +159,8 @@ drd_response_item_update (DrdResponseItem *self, const DrdResponseRow *row)
   drd_paged_item_take_text (item, COL_REDUCTION, reduction ? reduction : g_strdup ("—"));
   drd_paged_item_take_text (item, COL_POINTS, row->outcome > 0 ? drd_gui_format_int (row->points)
                                                                : g_strdup ("—"));
+  drd_paged_item_take_text (item, COL_REGISTERED, drd_gui_format_kw (row->registered_w));
+  drd_paged_item_set_text (item, COL_PHONE, row->phone ? row->phone : "—");
   drd_paged_item_set_loaded (item, TRUE);
   g_object_thaw_notify (G_OBJECT (self));
   return TRUE;

@@ -17,6 +17,9 @@ struct _DrdResponseModel
   gboolean       refreshing;
   gboolean       refresh_again;
   gboolean       loading;
+  char          *search;         /* daily: NULL = none */
+  DrdResponseSort sort;
+  gboolean       descending;
 };
 
 enum {
@@ -129,8 +132,28 @@ run (DrdResponseModel *self, gboolean keep)
   since = keep ? self->watermark : -1;
   if (!keep)
     self->watermark = drd_store_now () - 1;
-  drd_store_gui_responses_async (self->store, self->event_id, self->answer_filter, since,
-                                 self->cancellable, on_responses, req);
+  {
+    DrdResponseQuery q = { self->answer_filter, self->search, self->sort, self->descending };
+
+    drd_store_gui_responses_query_async (self->store, self->event_id, &q, since,
+                                         self->cancellable, on_responses, req);
+  }
+}
+
+void
+drd_response_model_set_query (DrdResponseModel *self, gint64 event_id,
+                              const DrdResponseQuery *query)
+{
+  g_return_if_fail (DRD_IS_RESPONSE_MODEL (self));
+
+  g_free (self->search);
+  self->search = query->search != NULL && *query->search != '\0' ? g_strdup (query->search) : NULL;
+  self->sort = query->sort < DRD_RESPONSE_N_SORTS ? query->sort : DRD_RESPONSE_SORT_ID;
+  self->descending = query->descending;
+  drd_paged_model_set_diff (DRD_PAGED_MODEL (self),
+                            self->sort == DRD_RESPONSE_SORT_ID && !self->descending
+                            ? DRD_PAGED_DIFF_SORTED : DRD_PAGED_DIFF_ENDS);
+  drd_response_model_set_event (self, event_id, query->answer_filter);
 }
 
 void
@@ -201,6 +224,7 @@ drd_response_model_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->search, g_free);
   G_OBJECT_CLASS (drd_response_model_parent_class)->dispose (object);
 }
 

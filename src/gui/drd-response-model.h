@@ -21,5 +21,11 @@ void              drd_response_model_set_event (DrdResponseModel *self, gint64 e
 gint64            drd_response_model_get_event (DrdResponseModel *self);
 int               drd_response_model_get_answer_filter (DrdResponseModel *self);
 void              drd_response_model_refresh (DrdResponseModel *self);
+/* daily: search and sort of the Responses table (see
+ * drd_store_gui_responses_query_async); the event's answer filter is
+ * @query->answer_filter. Sorted by anything but id ascending, a live
+ * refresh diffs the ends of the list instead of merging. */
+void              drd_response_model_set_query (DrdResponseModel *self, gint64 event_id,
+                                                const DrdResponseQuery *query);
 
 G_END_DECLS

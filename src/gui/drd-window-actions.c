@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gui/drd-export-settlement.h"
+#include "gui/drd-gui-util.h"
 #include "gui/drd-import.h"
 #include "gui/drd-start-dialog.h"
 #include "gui/drd-window-private.h"
@@ -13,7 +14,7 @@
 static char *
 operator_actor (void)
 {
-  return g_strdup_printf ("operator:%s", g_get_user_name ());
+  return drd_gui_operator_actor ();
 }
 
 void

@@ -244,6 +244,7 @@ update_selection (DrdWindow *self)
   if (sel != NULL || self->selected_event == 0)
     {
       drd_responses_view_set_event (self->responses_view, sel);
+      drd_customers_view_set_event (self->customers_view, sel);   /* daily: phone answers */
       drd_settlement_view_set_event (self->settlement_view, sel);
     }
   if (sel != NULL)

@@ -696,6 +696,7 @@ drd_response_row_free (DrdResponseRow *row)
     return;
   g_free (row->name);
   g_free (row->kepco_no);
+  g_free (row->phone);
   g_free (row);
 }
 
@@ -707,7 +708,7 @@ drd_response_row_equal (const DrdResponseRow *a, const DrdResponseRow *b)
          && a->answer == b->answer && a->answered_at == b->answered_at
          && a->channel == b->channel && a->outcome == b->outcome
          && a->has_reduction == b->has_reduction && a->reduction_wh == b->reduction_wh
-         && a->points == b->points;
+         && a->points == b->points && g_strcmp0 (a->phone, b->phone) == 0;
 }
 
 void
@@ -722,7 +723,7 @@ drd_response_refresh_free (DrdResponseRefresh *r)
 
 #define RESPONSE_COLUMNS \
   "p.customer_id, c.name, c.kepco_no, c.registered_w, p.answer, p.answered_at, p.channel, " \
-  "s.outcome, s.reduction_wh, s.points "
+  "s.outcome, s.reduction_wh, s.points, c.phone "
 #define RESPONSE_FROM \
   "FROM responses p JOIN customers c ON c.id = p.customer_id " \
   "LEFT JOIN settlements s ON s.event_id = p.event_id AND s.customer_id = p.customer_id "
@@ -743,6 +744,7 @@ response_from_row (sqlite3_stmt *stmt)
   row->has_reduction = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
   row->reduction_wh = sqlite3_column_int64 (stmt, 8);
   row->points = sqlite3_column_int64 (stmt, 9);
+  row->phone = dup_column (stmt, 10);
   return row;
 }
 
@@ -752,6 +754,9 @@ typedef struct {
   gint64              since;
   GCancellable       *cancellable;
   DrdResponseRefresh *result;
+  char               *search;       /* NULL = none */
+  DrdResponseSort     sort;
+  gboolean            descending;
 } ResponsesOp;
 
 static void
@@ -761,7 +766,75 @@ responses_op_free (gpointer data)
 
   g_clear_object (&op->cancellable);
   g_clear_pointer (&op->result, drd_response_refresh_free);
+  g_free (op->search);
   g_free (op);
+}
+
+/* ORDER BY terms of the sorted/searched id query, by DrdResponseSort
+ * (constant SQL; nothing of the user's goes into the text). */
+static const char *const response_order[DRD_RESPONSE_N_SORTS][2] = {
+  { "p.customer_id", "p.customer_id DESC" },
+  { "c.name, p.customer_id", "c.name DESC, p.customer_id DESC" },
+  { "c.kepco_no, p.customer_id", "c.kepco_no DESC, p.customer_id DESC" },
+  { "c.registered_w, p.customer_id", "c.registered_w DESC, p.customer_id DESC" },
+  { "c.phone, p.customer_id", "c.phone DESC, p.customer_id DESC" },
+  { "p.answer, p.customer_id", "p.answer DESC, p.customer_id DESC" },
+  { "p.answered_at, p.customer_id", "p.answered_at DESC, p.customer_id DESC" },
+  { "p.channel, p.customer_id", "p.channel DESC, p.customer_id DESC" },
+  { "s.outcome, p.customer_id", "s.outcome DESC, p.customer_id DESC" },
+  { "s.reduction_wh, p.customer_id", "s.reduction_wh DESC, p.customer_id DESC" },
+  { "s.points, p.customer_id", "s.points DESC, p.customer_id DESC" },
+};
+
+/* A LIKE pattern for a substring, with %, _ and \ escaped. */
+static char *
+like_pattern (const char *text, gboolean digits_only)
+{
+  GString *p = g_string_new ("%");
+
+  for (const char *c = text; *c != '\0'; c++)
+    {
+      if (digits_only && !g_ascii_isdigit (*c))
+        continue;
+      if (*c == '%' || *c == '_' || *c == '\\')
+        g_string_append_c (p, '\\');
+      g_string_append_c (p, *c);
+    }
+  g_string_append_c (p, '%');
+  return g_string_free (p, FALSE);
+}
+
+static sqlite3_stmt *
+prepare_query_ids (sqlite3 *db, ResponsesOp *op, GError **error)
+{
+  g_autofree char *sql = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *digits = NULL;
+  sqlite3_stmt *stmt;
+  guint sort = op->sort < DRD_RESPONSE_N_SORTS ? op->sort : 0;
+
+  sql = g_strconcat ("SELECT p.customer_id " RESPONSE_FROM
+                     "WHERE p.event_id = ?1 AND (?2 < 0 OR p.answer = ?2) "
+                     "AND (?3 IS NULL OR c.name LIKE ?3 ESCAPE '\\' OR c.kepco_no LIKE ?3 ESCAPE '\\' "
+                     "OR c.phone LIKE ?3 ESCAPE '\\' OR (?4 IS NOT NULL AND "
+                     "replace(replace(replace(coalesce(c.phone, ''), '-', ''), ' ', ''), '.', '') "
+                     "LIKE ?4)) ORDER BY ", response_order[sort][op->descending ? 1 : 0], NULL);
+  stmt = drd_store_prepare (db, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_int (stmt, 2, op->answer_filter);
+  if (op->search != NULL)
+    {
+      pattern = like_pattern (op->search, FALSE);
+      digits = like_pattern (op->search, TRUE);
+      sqlite3_bind_text (stmt, 3, pattern, -1, SQLITE_TRANSIENT);
+      /* Digits typed with other separators still find the phone; a
+       * search without 3 digits does not look at digits alone. */
+      if (strlen (digits) >= 5)
+        sqlite3_bind_text (stmt, 4, digits, -1, SQLITE_TRANSIENT);
+    }
+  return stmt;
 }
 
 static gboolean
@@ -779,7 +852,9 @@ responses_run (sqlite3 *db, gpointer data, GError **error)
   r->changed = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_response_row_free);
   r->watermark = op->since;
 
-  if (op->answer_filter < 0)
+  if (op->search != NULL || op->sort != DRD_RESPONSE_SORT_ID || op->descending)
+    stmt = prepare_query_ids (db, op, error);
+  else if (op->answer_filter < 0)
     stmt = drd_store_prepare (db, "SELECT customer_id FROM responses WHERE event_id = ?1 "
                               "ORDER BY customer_id", error);
   else
@@ -787,9 +862,12 @@ responses_run (sqlite3 *db, gpointer data, GError **error)
                               "AND answer = ?2 ORDER BY customer_id", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, op->event_id);
-  if (op->answer_filter >= 0)
-    sqlite3_bind_int (stmt, 2, op->answer_filter);
+  if (op->search == NULL && op->sort == DRD_RESPONSE_SORT_ID && !op->descending)
+    {
+      sqlite3_bind_int64 (stmt, 1, op->event_id);
+      if (op->answer_filter >= 0)
+        sqlite3_bind_int (stmt, 2, op->answer_filter);
+    }
   if (op->cancellable != NULL)
     sqlite3_progress_handler (db, 4000, progress_cancel, op->cancellable);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -857,6 +935,27 @@ drd_store_gui_responses_async (DrdStore *store, gint64 event_id, int answer_filt
   op->answer_filter = answer_filter;
   op->since = since;
   op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  g_task_set_source_tag (task, drd_store_gui_responses_async);
+  g_task_set_task_data (task, op, responses_op_free);
+  drd_store_read_in_task (store, task, responses_run);
+}
+
+void
+drd_store_gui_responses_query_async (DrdStore *store, gint64 event_id,
+                                     const DrdResponseQuery *query, gint64 since,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (store, cancellable, callback, user_data);
+  ResponsesOp *op = g_new0 (ResponsesOp, 1);
+
+  op->event_id = event_id;
+  op->answer_filter = query->answer_filter;
+  op->since = since;
+  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  op->search = query->search != NULL && *query->search != '\0' ? g_strdup (query->search) : NULL;
+  op->sort = query->sort;
+  op->descending = query->descending;
   g_task_set_source_tag (task, drd_store_gui_responses_async);
   g_task_set_task_data (task, op, responses_op_free);
   drd_store_read_in_task (store, task, responses_run);

@@ -134,6 +134,7 @@ typedef struct {
   gboolean has_reduction;
   gint64  reduction_wh;
   gint64  points;
+  char   *phone;            /* NULL = unknown (daily: appended) */
 } DrdResponseRow;
 
 void     drd_response_row_free (DrdResponseRow *row);
@@ -163,6 +164,38 @@ void                drd_store_gui_responses_async (DrdStore *store, gint64 event
                                                    gpointer user_data);
 DrdResponseRefresh *drd_store_gui_responses_finish (DrdStore *store, GAsyncResult *result,
                                                     GError **error);
+
+/* The same with a search and a sort (the Responses table's "whom to call
+ * next"): @search (NULL/"" = all) matches a substring of the name, the
+ * KEPCO number or the phone (also ignoring dashes and spaces in the
+ * phone); rows in @sort order, ties by customer id. Ids are ascending
+ * only for DRD_RESPONSE_SORT_ID ascending. */
+typedef enum {
+  DRD_RESPONSE_SORT_ID = 0,
+  DRD_RESPONSE_SORT_NAME,
+  DRD_RESPONSE_SORT_KEPCO_NO,
+  DRD_RESPONSE_SORT_REGISTERED,
+  DRD_RESPONSE_SORT_PHONE,
+  DRD_RESPONSE_SORT_ANSWER,
+  DRD_RESPONSE_SORT_ANSWERED_AT,
+  DRD_RESPONSE_SORT_CHANNEL,
+  DRD_RESPONSE_SORT_OUTCOME,
+  DRD_RESPONSE_SORT_REDUCTION,
+  DRD_RESPONSE_SORT_POINTS,
+  DRD_RESPONSE_N_SORTS
+} DrdResponseSort;
+
+typedef struct {
+  int              answer_filter;   /* -1 = every answer */
+  const char      *search;
+  DrdResponseSort  sort;
+  gboolean         descending;
+} DrdResponseQuery;
+
+void drd_store_gui_responses_query_async (DrdStore *store, gint64 event_id,
+                                          const DrdResponseQuery *query, gint64 since,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
 
 GPtrArray *drd_store_gui_response_rows (DrdStore *store, gint64 event_id, const gint64 *ids,
                                         guint n_ids, GError **error);

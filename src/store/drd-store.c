@@ -369,6 +369,7 @@ typedef struct {
 static const Migration migrations[] = {
   { 1, "/kr/drdesk/store/schema-v1.sql" },
   { 2, "/kr/drdesk/store/schema-v2.sql" },
+  { 3, "/kr/drdesk/store/schema-v3-daily.sql" },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == DRD_STORE_SCHEMA_VERSION);
 

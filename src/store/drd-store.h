@@ -77,7 +77,7 @@ typedef enum {
 } DrdStoreError;
 
 /* The schema version this build creates and understands. */
-#define DRD_STORE_SCHEMA_VERSION 2
+#define DRD_STORE_SCHEMA_VERSION 3
 
 #define DRD_TYPE_STORE (drd_store_get_type ())
 G_DECLARE_FINAL_TYPE (DrdStore, drd_store, DRD, STORE, GObject)

@@ -1219,6 +1219,123 @@ baseline (Fixture *f, const char *method, const char *readings, const char *cons
   return run_env (NULL, (const char *const *) args->pdata);
 }
 
+/* drdeskctl audit: every operator action of a small day, newest first,
+ * with who, what, when and old → new; per event and per customer; csv
+ * and json. */
+static void
+test_audit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = NULL, *actor = NULL, *cust_filter = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+  JsonObject *o;
+  gint64 a;
+  Run r;
+
+  import_small (f);
+  a = start_event (f, "A", "2030-07-01T14:00:00+09:00", "2030-07-01T16:00:00+09:00", "r1");
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, a);
+  actor = g_strconcat ("operator:", g_get_user_name (), NULL);
+  r = RUN (f, "answer", id, "1", "accept");
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  r = RUN (f, "answer", id, "1", "deny");
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  r = RUN (f, "links", "--rotate", "1");
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  r = RUN (f, "event", "cancel", id);
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+
+  /* The event's trail: cancel, deny, accept, start — newest first. */
+  r = RUN (f, "audit", "--event", id);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  lines = g_strsplit (r.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 6);   /* header, 4 rows, "" */
+  g_assert_cmpstr (lines[0], ==, "id,at,actor,action,event_id,customer_id,old,new,detail");
+  {
+    static const struct { const char *action, *customer, *old, *new_; } want[] = {
+      { "event.cancel", "", "scheduled", "cancelled" },
+      { "answer", "1", "accept", "deny" },
+      { "answer", "1", "none", "accept" },
+      { "event.start", "", "", "" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      {
+        g_auto(GStrv) fields = g_strsplit (lines[i + 1], ",", 8);
+
+        g_assert_cmpuint (g_strv_length (fields), ==, 8);
+        g_assert_true (g_str_has_suffix (fields[1], "+09:00"));
+        g_assert_cmpstr (fields[2], ==, actor);
+        g_assert_cmpstr (fields[3], ==, want[i].action);
+        g_assert_cmpstr (fields[4], ==, id);
+        g_assert_cmpstr (fields[5], ==, want[i].customer);
+        g_assert_cmpstr (fields[6], ==, want[i].old);
+        g_assert_true (g_str_has_prefix (fields[7], want[i].new_));
+        if (i > 0)   /* newest first */
+          g_assert_cmpint (g_ascii_strtoll (fields[0], NULL, 10), <,
+                           g_ascii_strtoll (lines[i], NULL, 10));
+      }
+  }
+  run_clear (&r);
+
+  /* The customer's trail, as JSON: the rotation (generation 0 → 1) and
+   * both answers; customer_id is a string, detail an object. */
+  r = RUN (f, "audit", "--customer", "1", "--format", "json");
+  g_assert_cmpint (r.status, ==, 0);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  o = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "action"), ==, "token.rotate");
+  g_assert_cmpstr (json_object_get_string_member (o, "actor"), ==, actor);
+  g_assert_cmpstr (json_object_get_string_member (o, "customer_id"), ==, "1");
+  g_assert_cmpstr (json_object_get_string_member (o, "old"), ==, "0");
+  g_assert_cmpstr (json_object_get_string_member (o, "new"), ==, "1");
+  g_assert_true (json_object_get_null_member (o, "event_id"));
+  o = json_array_get_object_element (array, 1);
+  g_assert_cmpstr (json_object_get_string_member (o, "action"), ==, "answer");
+  g_assert_cmpint (json_object_get_int_member (o, "event_id"), ==, a);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "detail"),
+                                                  "channel"), ==, "operator");
+  run_clear (&r);
+
+  /* Everything: the import is there too (the oldest row). */
+  r = RUN (f, "audit");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, ",customer.import,"));
+  g_assert_true (strstr (r.out, ",customer.import,") > strstr (r.out, ",event.start,"));
+  run_clear (&r);
+
+  /* Both filters; an unknown customer is simply an empty trail. */
+  r = RUN (f, "audit", "--customer", "2", "--event", id);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "id,at,actor,action,event_id,customer_id,old,new,detail\n");
+  run_clear (&r);
+  r = RUN (f, "audit", "--customer", "99", "--format", "json");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "[]\n");
+  run_clear (&r);
+
+  /* Bad usage: exit 2, one line. */
+  r = RUN (f, "audit", "--event", "x");
+  g_assert_cmpint (r.status, ==, 2);
+  assert_one_error_line (r.err);
+  run_clear (&r);
+  r = RUN (f, "audit", "--format", "xml");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+  r = RUN (f, "audit", "extra");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+}
+
 static void
 test_baseline_mid (Fixture *f, gconstpointer data)
 {
@@ -1476,6 +1593,7 @@ main (int argc, char **argv)
   ADD ("/cli/event/warnings", test_event_warnings);
   ADD ("/cli/event/c-locale", test_event_c_locale);
   ADD ("/cli/answer", test_answer);
+  ADD ("/cli/audit", test_audit);
   ADD ("/cli/baseline/mid-6-10", test_baseline_mid);
   ADD ("/cli/baseline/max-4-5", test_baseline_max);
   ADD ("/cli/baseline/holiday", test_baseline_holiday);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "store/drd-store-private.h"
+#include "store/drd-store-audit.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -1321,7 +1322,7 @@ test_migrate_v1_counts (Fixture       *f,
 
   f->store = drd_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, DRD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM event_counts"), ==, 3);
   for (gint64 e = 1; e <= 3; e++)
     check_counts (f, e);
@@ -2094,6 +2095,147 @@ test_two_writers (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&other));
 }
 
+/* Every points credit is in the audit trail with the balance before and
+ * after (schema-v3 trigger), also credits that are not settlement
+ * rewards; a refused double credit adds nothing. */
+static void
+test_audit_credit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
+  gint64 ev, entry = 0;
+
+  add_customers (f, 2);
+  ev = start_event (f, NULL, T0 + HOUR, T0 + 2 * HOUR, 0, NULL);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, ev, "dr_reward", 120, NULL, T0 + 50,
+                                            &entry, &error), ==, DRD_CREDIT_CREDITED);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, 0, "adjustment", 30, "goodwill", T0 + 60,
+                                            &entry, &error), ==, DRD_CREDIT_CREDITED);
+  g_assert_cmpint (drd_store_credit_points (f->store, 1, ev, "dr_reward", 120, NULL, T0 + 70,
+                                            &entry, &error), ==, DRD_CREDIT_ALREADY);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'points.credit'"), ==, 2);
+  sql = g_strdup_printf (
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND actor = 'system' "
+      "AND customer_id = 1 AND event_id = %" G_GINT64_FORMAT " AND at = %" G_GINT64_FORMAT " "
+      "AND json_extract(detail, '$.old') = 0 AND json_extract(detail, '$.new') = 120 "
+      "AND json_extract(detail, '$.points') = 120 AND json_extract(detail, '$.reason') = 'dr_reward'",
+      ev, (gint64) (T0 + 50));
+  g_assert_cmpint (raw_int (f->path, sql), ==, 1);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND event_id IS NULL "
+      "AND json_extract(detail, '$.old') = 120 AND json_extract(detail, '$.new') = 150"), ==, 1);
+}
+
+/* A database of schema 2 with credits gets their audit rows, with the
+ * running balance, when it is migrated. */
+static void
+test_migrate_v2_credits (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+
+  g_mkdir_with_parents (dir, 0700);
+  drd_store_create_at_version (f->path, 2, &error);
+  g_assert_no_error (error);
+  raw_exec (f->path,
+      "BEGIN;"
+      "INSERT INTO resources (id, name) VALUES (1, 'A');"
+      "INSERT INTO customers (id, name, kepco_no, resource_id, registered_w, created_at, updated_at) "
+      "VALUES (1, 'One', '0000000001', 1, 100, 0, 0), (2, 'Two', '0000000002', 1, 100, 0, 0);"
+      "INSERT INTO events (id, name, kind, start_at, end_at, answer_deadline, target_w, status, created_at) "
+      "VALUES (1, 'One', 0, 1782867600, 1782871200, 1782871200, 1000, 4, 0);"
+      "INSERT INTO points_ledger (customer_id, event_id, reason, points, created_at) "
+      "VALUES (1, 1, 'dr_reward', 10, 100), (2, 1, 'dr_reward', 5, 100), (1, NULL, 'adjustment', 7, 200);"
+      "COMMIT;");
+  f->store = drd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'points.credit'"), ==, 3);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND customer_id = 1 AND at = 200 "
+      "AND json_extract(detail, '$.old') = 10 AND json_extract(detail, '$.new') = 17"), ==, 1);
+  g_assert_cmpint (raw_int (f->path,
+      "SELECT count(*) FROM audit_log WHERE action = 'points.credit' AND customer_id = 2 AND event_id = 1 "
+      "AND json_extract(detail, '$.old') = 0 AND json_extract(detail, '$.new') = 5"), ==, 1);
+}
+
+/* The trail in pages: newest first, every row exactly once across pages,
+ * filters by event and customer, old/new read from the detail. */
+static void
+test_audit_pages (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  DrdAuditQuery q = { 0 };
+  gint64 last = G_MAXINT64;
+  guint total = 0, pages = 0;
+
+  add_customers (f, 3);
+  raw_exec (f->path,
+      "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2500) "
+      "INSERT INTO audit_log (at, actor, action, event_id, customer_id, detail) "
+      "SELECT 1000 + i, 'portal', 'answer', NULL, 1 + i % 3, "
+      "'{\"old\":\"none\",\"new\":\"accept\",\"channel\":\"portal\"}' FROM s;"
+      "INSERT INTO audit_log (at, actor, action, customer_id, detail) "
+      "VALUES (9000, 'operator:kim@desk', 'token.rotate', 2, '{\"generation\":4}'),"
+      "       (9001, 'operator:kim@desk', 'answer', 2, 'not json');");
+  q.limit = 1000;
+  for (;;)
+    {
+      g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &q, &error);
+
+      g_assert_no_error (error);
+      pages++;
+      for (guint i = 0; i < page->len; i++)
+        {
+          DrdAuditEntry *e = page->pdata[i];
+
+          g_assert_cmpint (e->id, <, last);
+          last = e->id;
+        }
+      total += page->len;
+      if (page->len < q.limit)
+        break;
+      q.before_id = last;
+    }
+  g_assert_cmpuint (total, ==, 2500 + 1 + 1 + 1);   /* + the import */
+  g_assert_cmpuint (pages, ==, 3);
+
+  {
+    DrdAuditQuery c2 = { .customer_id = 2, .limit = 5 };
+    g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &c2, &error);
+    DrdAuditEntry *e;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->len, ==, 5);
+    e = page->pdata[0];   /* newest: the row whose detail is not JSON */
+    g_assert_cmpstr (e->action, ==, "answer");
+    g_assert_null (e->old_value);
+    g_assert_cmpstr (e->customer_name, ==, "Customer 2");
+    e = page->pdata[1];
+    g_assert_cmpstr (e->action, ==, "token.rotate");
+    g_assert_cmpstr (e->actor, ==, "operator:kim@desk");
+    g_assert_cmpint (e->at, ==, 9000);
+    g_assert_cmpstr (e->old_value, ==, "3");
+    g_assert_cmpstr (e->new_value, ==, "4");
+    e = page->pdata[2];
+    g_assert_cmpstr (e->old_value, ==, "none");
+    g_assert_cmpstr (e->new_value, ==, "accept");
+    for (guint i = 0; i < page->len; i++)
+      g_assert_cmpint (((DrdAuditEntry *) page->pdata[i])->customer_id, ==, 2);
+  }
+  {
+    DrdAuditQuery ev = { .event_id = 77 };
+    g_autoptr(GPtrArray) page = drd_store_list_audit (f->store, &ev, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->len, ==, 0);
+  }
+}
+
 static void
 test_open_directory (Fixture       *f,
                      gconstpointer  data)
@@ -2137,6 +2279,9 @@ main (int   argc,
   ADD ("/store/events/transitions", test_events_transitions);
   ADD ("/store/answers/rules", test_answers_rules);
   ADD ("/store/answers/audit", test_answers_audit);
+  ADD ("/store/audit/credit", test_audit_credit);
+  ADD ("/store/audit/pages", test_audit_pages);
+  ADD_UNOPENED ("/store/migrate/v2-credits", test_migrate_v2_credits);
   ADD ("/store/answers/counts", test_answers_counts);
   ADD ("/store/answers/counts-consistency", test_counts_consistency);
   ADD ("/store/answers/counts-o1", test_counts_o1);
