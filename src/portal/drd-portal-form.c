@@ -239,3 +239,82 @@ drd_portal_lang_to_string (DrdPortalLang lang)
 {
   return lang == DRD_PORTAL_LANG_EN ? "en" : "ko";
 }
+
+/* One Content-Length field value: 1*DIGIT, or a list of equal ones
+ * ("42, 42", which RFC 9112 lets a recipient accept). */
+typedef enum { LENGTH_OK, LENGTH_BAD, LENGTH_DIFFERS } LengthCheck;
+
+static LengthCheck
+content_length_value (const char *value,
+                      guint64    *io_length,
+                      gboolean   *io_seen)
+{
+  g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+
+  if (parts[0] == NULL)
+    return LENGTH_BAD;   /* empty */
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *p = g_strstrip (parts[i]);
+      gsize len = strlen (p);
+      guint64 n = 0;
+
+      if (len == 0 || len > 18)
+        return LENGTH_BAD;
+      for (gsize j = 0; j < len; j++)
+        {
+          if (!g_ascii_isdigit (p[j]))
+            return LENGTH_BAD;
+          n = n * 10 + (guint64) (p[j] - '0');
+        }
+      if (*io_seen && n != *io_length)
+        return LENGTH_DIFFERS;
+      *io_seen = TRUE;
+      *io_length = n;
+    }
+  return LENGTH_OK;
+}
+
+gboolean
+drd_portal_check_framing (SoupMessageHeaders  *headers,
+                          const char         **out_why)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  guint64 length = 0;
+  gboolean have_length = FALSE, have_te = FALSE;
+  const char *why = NULL;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (why == NULL && soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        {
+          switch (content_length_value (value, &length, &have_length))
+            {
+            case LENGTH_DIFFERS:
+              why = "The request has two different Content-Length values.";
+              break;
+            case LENGTH_BAD:
+              why = "The request's Content-Length is not a plain decimal number.";
+              break;
+            case LENGTH_OK:
+            default:
+              break;
+            }
+        }
+      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+        {
+          g_autofree char *v = g_strstrip (g_strdup (value));
+
+          if (have_te || g_ascii_strcasecmp (v, "chunked") != 0)
+            why = "The request's Transfer-Encoding must be exactly “chunked”.";
+          have_te = TRUE;
+        }
+    }
+  if (why == NULL && have_te && have_length)
+    why = "The request has both Transfer-Encoding and Content-Length.";
+  if (out_why)
+    *out_why = why;
+  return why == NULL;
+}

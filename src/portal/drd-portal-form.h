@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 #include "core/drd-types.h"
 
@@ -42,5 +43,16 @@ DrdPortalLang drd_portal_lang_negotiate (const char *accept_language);
 gboolean drd_portal_lang_from_string (const char    *s,
                                       DrdPortalLang *out);
 const char *drd_portal_lang_to_string (DrdPortalLang lang);
+
+/* RFC 9112 §6.3 framing of a request, checked on the raw headers before
+ * any body is read (libsoup 3.2 lets the last of two Content-Lengths win,
+ * reads "+24" as 24 and keeps a connection with both Transfer-Encoding and
+ * Content-Length open: the ingredients of request smuggling). FALSE, with
+ * a sentence in *out_why, for: a Content-Length that is not 1*DIGIT
+ * (at most 18 digits), two Content-Lengths that differ, Transfer-Encoding
+ * together with Content-Length, or a Transfer-Encoding other than exactly
+ * "chunked". The caller answers 400 and closes the connection. */
+gboolean drd_portal_check_framing (SoupMessageHeaders  *headers,
+                                   const char         **out_why);
 
 G_END_DECLS

@@ -5,11 +5,14 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 
 #include "portal/drd-portal-form.h"
 #include "portal/drd-portal-page.h"
+#include "portal/drd-portal-proxy.h"
 #include "portal/drd-portal-ratelimit.h"
 #include "portal/drd-portal-resources.h"
 #include "store/drd-store-portal.h"
@@ -19,8 +22,20 @@
 #define DEFAULT_REQUEST_TIMEOUT 10
 #define DEFAULT_MAX_STREAMS 200
 #define DEFAULT_POLL_MS 2000
-#define RATE_SLOTS 4096
+#define DEFAULT_TOKEN_RATE 1.0
+#define DEFAULT_TOKEN_BURST 10.0
+#define DEFAULT_STREAMS_PER_TOKEN 3
+#define DEFAULT_STREAMS_PER_CLIENT 32
 #define STREAM_PING_SECONDS 25
+/* Links remembered as valid when the token index cannot tell (bounded). */
+#define MAX_VERIFIED_TOKENS 65536
+/* /readyz: a probe result is reused this long; a probe write waiting
+ * longer than READY_WAIT_MS means the writer is stuck. */
+#define READY_FRESH_US (G_USEC_PER_SEC / 2)
+#define READY_WAIT_MS 2000
+#define READY_MAX_WAITERS 64
+#define DEFAULT_MIN_FREE_SPACE (16 * 1024 * 1024)
+#define HSTS "max-age=31536000"
 
 /* default-src 'none' blocks everything not listed; the page uses only its
  * own stylesheet and script and talks only to itself (event stream). */
@@ -37,7 +52,11 @@ struct _DrdPortal
   GBytes             *secret;
   SoupServer         *server;
   GSocket            *listen_socket;
-  DrdPortalRateLimit *rate_limit;
+  DrdPortalRateLimit *rate_limit;       /* per client address: requests without a valid link */
+  DrdPortalRateLimit *token_rate_limit; /* per link: requests with a valid one */
+  DrdTrustedProxies  *trusted;
+  GHashTable         *verified;         /* link → TRUE, confirmed by the store */
+  GHashTable         *stream_counts;    /* "t:"link / "a:"client → open streams */
   GHashTable         *receiving;      /* SoupServerMessage* → start time (µs, boxed) */
   GPtrArray          *streams;        /* SoupServerMessage* of open event streams */
   GCancellable       *cancellable;
@@ -50,13 +69,25 @@ struct _DrdPortal
   guint64             index_epoch;
   gboolean            index_loading;
   gboolean            use_index;
+  /* readiness */
+  gboolean            probing;
+  gint64              probe_started_us;
+  gint64              probe_done_us;
+  char               *probe_error;      /* NULL: the last probe committed */
+  GPtrArray          *ready_waiters;    /* paused /readyz messages (owned) */
+  guint               ready_timeout_id;
 
   /* settings */
   double              rate;
   double              burst;
+  double              token_rate;
+  double              token_burst;
   guint               request_timeout;
   gsize               max_body;
   guint               max_streams;
+  guint               streams_per_token;
+  guint               streams_per_client;
+  guint64             min_free_space;
   guint               poll_ms;
 };
 
@@ -65,6 +96,7 @@ G_DEFINE_FINAL_TYPE (DrdPortal, drd_portal, G_TYPE_OBJECT)
 typedef enum {
   ROUTE_NONE,
   ROUTE_HEALTHZ,
+  ROUTE_READYZ,
   ROUTE_PAGE,
   ROUTE_EVENTS,
   ROUTE_ME,
@@ -229,6 +261,8 @@ route_of (const char  *path,
   *out_token = NULL;
   if (g_str_equal (path, "/healthz"))
     return ROUTE_HEALTHZ;
+  if (g_str_equal (path, "/readyz"))
+    return ROUTE_READYZ;
   if (g_str_equal (path, "/api/v1/me"))
     return ROUTE_ME;
   if (g_str_equal (path, "/api/v1/answers"))
@@ -269,6 +303,7 @@ allowed_methods (Route route)
     case ROUTE_NONE:
       return NULL;
     case ROUTE_HEALTHZ:
+    case ROUTE_READYZ:
     case ROUTE_EVENTS:
     case ROUTE_ME:
     case ROUTE_STATIC:
@@ -292,6 +327,7 @@ method_allowed (Route       route,
     case ROUTE_ANSWERS:
       return g_str_equal (method, "POST");
     case ROUTE_HEALTHZ:
+    case ROUTE_READYZ:
     case ROUTE_EVENTS:
     case ROUTE_ME:
     case ROUTE_STATIC:
@@ -338,7 +374,63 @@ typedef struct {
   GWeakRef           portal;
   SoupServerMessage *msg;       /* not a reference: the message owns us */
   gint64             start_us;
+  char              *client;    /* rate-limit identity, once the headers are in */
+  gboolean           https;     /* a trusted proxy says the client used https */
+  /* an open live-update stream */
+  gboolean           streaming;
+  char              *stream_token;
+  GSource           *watch;     /* notices the client closing */
 } Tracking;
+
+static Tracking *
+tracking_of (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), "drd-portal-tracking");
+}
+
+static void
+stream_count_add (DrdPortal  *self,
+                  const char *prefix,
+                  const char *key,
+                  int         delta)
+{
+  g_autofree char *k = g_strconcat (prefix, key ? key : "", NULL);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_counts, k));
+
+  n = delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1;
+  if (n == 0)
+    g_hash_table_remove (self->stream_counts, k);
+  else
+    g_hash_table_replace (self->stream_counts, g_steal_pointer (&k), GUINT_TO_POINTER (n));
+}
+
+static guint
+stream_count (DrdPortal  *self,
+              const char *prefix,
+              const char *key)
+{
+  g_autofree char *k = g_strconcat (prefix, key ? key : "", NULL);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->stream_counts, k));
+}
+
+/* The stream of @t ended (or is ending): its slots are free again. */
+static void
+stream_forget (DrdPortal *self,
+               Tracking  *t)
+{
+  if (t == NULL || !t->streaming)
+    return;
+  t->streaming = FALSE;
+  stream_count_add (self, "t:", t->stream_token, -1);
+  stream_count_add (self, "a:", t->client, -1);
+  if (t->watch != NULL)
+    {
+      g_source_destroy (t->watch);
+      g_clear_pointer (&t->watch, g_source_unref);
+    }
+  g_ptr_array_remove_fast (self->streams, t->msg);
+}
 
 static void
 tracking_free (gpointer data)
@@ -350,9 +442,17 @@ tracking_free (gpointer data)
   if (self != NULL)
     {
       g_hash_table_remove (self->receiving, t->msg);
+      stream_forget (self, t);
       g_ptr_array_remove_fast (self->streams, t->msg);
     }
+  if (t->watch != NULL)
+    {
+      g_source_destroy (t->watch);
+      g_source_unref (t->watch);
+    }
   g_weak_ref_clear (&t->portal);
+  g_free (t->client);
+  g_free (t->stream_token);
   g_free (t);
 }
 
@@ -395,6 +495,7 @@ request_done_cb (SoupServer        *server,
   DrdPortal *self = user_data;
 
   forget_receiving (self, msg);
+  stream_forget (self, tracking_of (msg));
   g_ptr_array_remove_fast (self->streams, msg);
 }
 
@@ -455,6 +556,136 @@ chunk_limit_cb (SoupServerMessage *msg,
     }
 }
 
+/* RFC 9112 §6.3: a request whose framing is ambiguous gets 400 and the
+ * connection is closed before any of its body is read. libsoup 3.2 would
+ * read the body it believes in first (and keep the connection open for
+ * Transfer-Encoding plus Content-Length), so the answer is written to
+ * the socket here, directly — nothing has been written on it for this
+ * request yet — and the socket is shut down; libsoup then sees the end of
+ * the stream and drops the connection. */
+static void
+refuse_framing (SoupServerMessage *msg,
+                const char        *why)
+{
+  GSocket *sock = soup_server_message_get_socket (msg);
+  g_autofree char *body = g_strdup_printf ("Bad request: %s\n", why);
+  g_autofree char *raw = g_strdup_printf ("HTTP/1.1 400 Bad Request\r\n"
+                                          "Content-Type: text/plain; charset=utf-8\r\n"
+                                          "Content-Length: %zu\r\n"
+                                          "Connection: close\r\n"
+                                          "Content-Security-Policy: " CSP "\r\n"
+                                          "Referrer-Policy: no-referrer\r\n"
+                                          "X-Content-Type-Options: nosniff\r\n"
+                                          "Cache-Control: no-store\r\n"
+                                          "X-Frame-Options: DENY\r\n"
+                                          "\r\n%s",
+                                          strlen (body), body);
+
+  /* A status keeps the handlers from running. */
+  set_text (msg, SOUP_STATUS_BAD_REQUEST, "text/plain; charset=utf-8", body);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  if (sock == NULL)
+    return;
+  if (g_socket_send (sock, raw, strlen (raw), NULL, NULL) < 0)
+    g_debug ("portal: could not send 400 for bad framing");
+  g_socket_shutdown (sock, TRUE, TRUE, NULL);
+}
+
+/* Who sent the request (see drd-portal-proxy.h), once per message. */
+static void
+identify_client (DrdPortal         *self,
+                 SoupServerMessage *msg,
+                 Tracking          *t)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  const char *forwarded = NULL, *xff = NULL, *xfp = NULL;
+  g_autoptr(GInetAddress) client = NULL;
+
+  if (t->client != NULL)
+    return;
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      t->client = g_strdup ("");
+      return;
+    }
+  if (drd_trusted_proxies_get_size (self->trusted) > 0)
+    {
+      forwarded = soup_message_headers_get_list (req, "Forwarded");
+      xff = soup_message_headers_get_list (req, "X-Forwarded-For");
+      xfp = soup_message_headers_get_list (req, "X-Forwarded-Proto");
+    }
+  client = drd_trusted_proxies_resolve (self->trusted,
+                                        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)),
+                                        forwarded, xff, xfp, &t->https);
+  t->client = drd_client_key (client);
+}
+
+/* A link the token index (or an earlier answer from the store) vouches
+ * for. Unknown links are what a guesser sends. */
+static gboolean
+token_is_known (DrdPortal  *self,
+                const char *token)
+{
+  gint64 customer_id;
+
+  if (token == NULL || !drd_link_token_is_well_formed (token))
+    return FALSE;
+  if (self->use_index && self->secret != NULL &&
+      drd_token_index_lookup (self->index, self->secret, token, &customer_id))
+    return TRUE;
+  return g_hash_table_contains (self->verified, token);
+}
+
+static void
+remember_token (DrdPortal  *self,
+                const char *token)
+{
+  if (token == NULL || g_hash_table_contains (self->verified, token))
+    return;
+  if (g_hash_table_size (self->verified) >= MAX_VERIFIED_TOKENS)
+    g_hash_table_remove_all (self->verified);
+  g_hash_table_add (self->verified, g_strdup (token));
+}
+
+/* Requests with a valid link count against that link, all others against
+ * the client's address; static files and /healthz are free. */
+static gboolean
+rate_allows (DrdPortal         *self,
+             SoupServerMessage *msg,
+             Route              route,
+             const char        *path_token,
+             const char        *client)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *bearer = NULL;
+  const char *token = NULL;
+
+  switch (route)
+    {
+    case ROUTE_HEALTHZ:
+    case ROUTE_STATIC:
+    case ROUTE_FAVICON:
+      return TRUE;
+    case ROUTE_PAGE:
+    case ROUTE_EVENTS:
+      token = path_token;
+      break;
+    case ROUTE_ME:
+    case ROUTE_ANSWERS:
+      token = bearer = bearer_token (msg);
+      break;
+    case ROUTE_READYZ:
+    case ROUTE_NONE:
+    default:
+      break;
+    }
+  if (token_is_known (self, token))
+    return drd_portal_rate_limit_take (self->token_rate_limit, token, now);
+  return drd_portal_rate_limit_take (self->rate_limit, client, now);
+}
+
 static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -467,11 +698,24 @@ early_handler (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   g_autofree char *token = NULL;
   Route route = route_of (path, &token);
-  const char *client = soup_server_message_get_remote_host (msg);
+  Tracking *t = tracking_of (msg);
+  const char *why = NULL;
   goffset length;
 
-  if (route != ROUTE_HEALTHZ &&
-      !drd_portal_rate_limit_take (self->rate_limit, client, g_get_monotonic_time ()))
+  if (!drd_portal_check_framing (req, &why))
+    {
+      refuse_framing (msg, why);
+      return;
+    }
+  if (t != NULL)
+    {
+      identify_client (self, msg, t);
+      if (t->https)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Strict-Transport-Security", HSTS);
+    }
+
+  if (!rate_allows (self, msg, route, token, t != NULL ? t->client : ""))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
@@ -659,6 +903,8 @@ view_done_cb (GObject      *source,
                                                                 &error);
   gint64 now = drd_store_now ();
 
+  if (view != NULL)
+    remember_token (p->self, p->token);
   if (view == NULL)
     respond_store_error (p, error);
   else if (p->route == ROUTE_ME)
@@ -701,6 +947,8 @@ answer_done_cb (GObject      *source,
   g_autoptr(DrdPortalEvent) event = drd_store_portal_answer_finish (DRD_STORE (source), result,
                                                                     &error);
 
+  if (event != NULL)
+    remember_token (p->self, p->token);
   if (event == NULL)
     respond_store_error (p, error);
   else if (p->route == ROUTE_ANSWERS)
@@ -719,7 +967,12 @@ answer_done_cb (GObject      *source,
                                                    p->lang_explicit
                                                    ? drd_portal_lang_to_string (p->lang) : "");
 
-      soup_server_message_set_redirect (p->msg, SOUP_STATUS_SEE_OTHER, location);
+      /* Relative: soup_server_message_set_redirect() would make it
+       * absolute with the scheme libsoup saw — http behind a TLS proxy,
+       * and the link would then travel in clear. */
+      soup_server_message_set_status (p->msg, SOUP_STATUS_SEE_OTHER, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (p->msg),
+                                    "Location", location);
     }
   pending_finish (p);
 }
@@ -888,6 +1141,30 @@ broadcast (DrdPortal  *self,
     stream_send (self->streams->pdata[i], text);
 }
 
+/* A live-update client sends nothing after its request: its socket
+ * becoming readable means it closed (or misbehaves). Either way the
+ * stream ends now instead of at the next ping's failed write. */
+static gboolean
+stream_socket_cb (GSocket      *sock,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  Tracking *t = user_data;
+  g_autoptr(DrdPortal) self = g_weak_ref_get (&t->portal);
+  g_autoptr(SoupServerMessage) msg = g_object_ref (t->msg);
+  GSource *watch = g_steal_pointer (&t->watch);
+
+  g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  if (self != NULL && t->streaming)
+    {
+      stream_forget (self, t);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      soup_server_message_unpause (msg);
+    }
+  g_source_unref (watch);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 stream_view_done_cb (GObject      *source,
                      GAsyncResult *result,
@@ -897,6 +1174,8 @@ stream_view_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(DrdPortalView) view = drd_store_portal_view_finish (DRD_STORE (source), result,
                                                                 &error);
+  Tracking *t;
+  GSocket *sock;
 
   if (view == NULL)
     {
@@ -904,7 +1183,14 @@ stream_view_done_cb (GObject      *source,
       pending_finish (p);
       return;
     }
-  if (p->self->streams->len >= p->self->max_streams)
+  remember_token (p->self, p->token);
+  t = tracking_of (p->msg);
+  if (p->self->streams->len >= p->self->max_streams ||
+      t == NULL ||
+      (p->self->streams_per_token > 0 &&
+       stream_count (p->self, "t:", p->token) >= p->self->streams_per_token) ||
+      (p->self->streams_per_client > 0 &&
+       stream_count (p->self, "a:", t->client) >= p->self->streams_per_client))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (p->msg),
                                     "Retry-After", "30");
@@ -920,6 +1206,19 @@ stream_view_done_cb (GObject      *source,
   soup_message_headers_set_content_type (soup_server_message_get_response_headers (p->msg),
                                          "text/event-stream", NULL);
   g_ptr_array_add (p->self->streams, p->msg);
+  t->streaming = TRUE;
+  g_free (t->stream_token);
+  t->stream_token = g_strdup (p->token);
+  stream_count_add (p->self, "t:", t->stream_token, +1);
+  stream_count_add (p->self, "a:", t->client, +1);
+  sock = soup_server_message_get_socket (p->msg);
+  if (sock != NULL)
+    {
+      t->watch = g_socket_create_source (sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (t->watch, (GSourceFunc) (void (*) (void)) stream_socket_cb, t, NULL);
+      g_source_set_static_name (t->watch, "[drdesk] portal stream watch");
+      g_source_attach (t->watch, g_main_context_get_thread_default ());
+    }
   /* libsoup pauses a chunked response by itself whenever it has written
    * everything appended so far; stream_send() resumes it. */
   soup_message_body_append (soup_server_message_get_response_body (p->msg), SOUP_MEMORY_STATIC,
@@ -1091,6 +1390,143 @@ poll_cb (gpointer user_data)
 }
 
 /* ------------------------------------------------------------------ */
+/* Readiness                                                          */
+
+static void
+respond_ready (SoupServerMessage *msg,
+               const char        *problem)
+{
+  if (problem == NULL)
+    {
+      set_text (msg, SOUP_STATUS_OK, "text/plain; charset=utf-8", "ready");
+      return;
+    }
+  {
+    g_autofree char *text = g_strdup_printf ("not ready: %s", problem);
+
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Retry-After", "5");
+    set_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", text);
+  }
+}
+
+/* Free space on the database's file system (statvfs: no I/O to speak of). */
+static char *
+disk_problem (DrdPortal *self)
+{
+  g_autofree char *dir = g_path_get_dirname (drd_store_get_path (self->store));
+  struct statvfs st;
+  guint64 available;
+
+  if (statvfs (dir, &st) != 0)
+    return g_strdup_printf ("cannot check the database's disk: %s", g_strerror (errno));
+  available = (guint64) st.f_bavail * st.f_frsize;
+  if (available < self->min_free_space)
+    return g_strdup_printf ("disk full: %" G_GUINT64_FORMAT " KiB free on the database's file "
+                            "system, %" G_GUINT64_FORMAT " KiB needed", available / 1024,
+                            self->min_free_space / 1024);
+  return NULL;
+}
+
+static char *
+stuck_problem (DrdPortal *self)
+{
+  return g_strdup_printf ("writer queue stuck: a test write has waited %.1f s to be committed "
+                          "(is another process holding the database's write lock?)",
+                          (g_get_monotonic_time () - self->probe_started_us) / 1e6);
+}
+
+static void
+answer_ready_waiters (DrdPortal  *self,
+                      const char *problem)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->ready_waiters);
+
+  self->ready_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_clear_handle_id (&self->ready_timeout_id, g_source_remove);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      respond_ready (waiters->pdata[i], problem);
+      soup_server_message_unpause (waiters->pdata[i]);
+    }
+}
+
+static gboolean
+ready_timeout_cb (gpointer user_data)
+{
+  DrdPortal *self = user_data;
+  g_autofree char *problem = stuck_problem (self);
+
+  self->ready_timeout_id = 0;
+  answer_ready_waiters (self, problem);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+probe_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DrdPortal *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->probing = FALSE;
+  self->probe_done_us = g_get_monotonic_time ();
+  g_clear_pointer (&self->probe_error, g_free);
+  if (!drd_store_portal_probe_write_finish (DRD_STORE (source), result, &error))
+    self->probe_error = g_strdup_printf ("answers cannot be stored: %s", error->message);
+  answer_ready_waiters (self, self->probe_error);
+  g_object_unref (self);
+}
+
+/* 200 "ready" once a write queued now is committed (within
+ * READY_WAIT_MS), else 503 with the reason. Concurrent checks share one
+ * probe; a result is reused for READY_FRESH_US. */
+static void
+handle_readyz (DrdPortal         *self,
+               SoupServerMessage *msg)
+{
+  g_autofree char *problem = disk_problem (self);
+  gint64 now = g_get_monotonic_time ();
+
+  if (problem != NULL)
+    {
+      respond_ready (msg, problem);
+      return;
+    }
+  if (self->probing && now - self->probe_started_us >= READY_WAIT_MS * 1000)
+    {
+      problem = stuck_problem (self);
+      respond_ready (msg, problem);
+      return;
+    }
+  if (!self->probing && self->probe_done_us != 0 && now - self->probe_done_us < READY_FRESH_US)
+    {
+      respond_ready (msg, self->probe_error);
+      return;
+    }
+  if (self->ready_waiters->len >= READY_MAX_WAITERS)
+    {
+      respond_ready (msg, "too many readiness checks at once");
+      return;
+    }
+  if (!self->probing)
+    {
+      self->probing = TRUE;
+      self->probe_started_us = now;
+      drd_store_portal_probe_write_async (self->store, self->cancellable, probe_done_cb,
+                                          g_object_ref (self));
+      g_clear_handle_id (&self->ready_timeout_id, g_source_remove);
+      self->ready_timeout_id = g_timeout_add (READY_WAIT_MS, ready_timeout_cb, self);
+    }
+  else if (self->ready_timeout_id == 0)
+    self->ready_timeout_id = g_timeout_add (MAX (1, READY_WAIT_MS - (now - self->probe_started_us) / 1000),
+                                            ready_timeout_cb, self);
+  soup_server_message_pause (msg);
+  g_ptr_array_add (self->ready_waiters, g_object_ref (msg));
+}
+
+/* ------------------------------------------------------------------ */
 /* The handler                                                        */
 
 static void
@@ -1111,6 +1547,10 @@ handler (SoupServer        *server,
     {
     case ROUTE_HEALTHZ:
       set_text (msg, SOUP_STATUS_OK, "text/plain; charset=utf-8", "ok");
+      return;
+
+    case ROUTE_READYZ:
+      handle_readyz (self, msg);
       return;
 
     case ROUTE_STATIC:
@@ -1194,6 +1634,12 @@ drd_portal_finalize (GObject *object)
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->index, drd_token_index_free);
   g_clear_pointer (&self->rate_limit, drd_portal_rate_limit_free);
+  g_clear_pointer (&self->token_rate_limit, drd_portal_rate_limit_free);
+  g_clear_pointer (&self->trusted, drd_trusted_proxies_free);
+  g_clear_pointer (&self->verified, g_hash_table_unref);
+  g_clear_pointer (&self->stream_counts, g_hash_table_unref);
+  g_clear_pointer (&self->ready_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->probe_error, g_free);
   g_clear_pointer (&self->receiving, g_hash_table_unref);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
@@ -1221,7 +1667,16 @@ drd_portal_init (DrdPortal *self)
   self->max_streams = DEFAULT_MAX_STREAMS;
   self->poll_ms = DEFAULT_POLL_MS;
   self->use_index = TRUE;
-  self->rate_limit = drd_portal_rate_limit_new (self->rate, self->burst, RATE_SLOTS);
+  self->token_rate = DEFAULT_TOKEN_RATE;
+  self->token_burst = DEFAULT_TOKEN_BURST;
+  self->streams_per_token = DEFAULT_STREAMS_PER_TOKEN;
+  self->streams_per_client = DEFAULT_STREAMS_PER_CLIENT;
+  self->min_free_space = DEFAULT_MIN_FREE_SPACE;
+  self->rate_limit = drd_portal_rate_limit_new (self->rate, self->burst, 0);
+  self->token_rate_limit = drd_portal_rate_limit_new (self->token_rate, self->token_burst, 0);
+  self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stream_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->ready_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->receiving = g_hash_table_new (NULL, NULL);
   self->streams = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
@@ -1250,7 +1705,7 @@ drd_portal_set_rate_limit (DrdPortal *self,
   self->rate = rate;
   self->burst = burst;
   g_clear_pointer (&self->rate_limit, drd_portal_rate_limit_free);
-  self->rate_limit = drd_portal_rate_limit_new (rate, burst, RATE_SLOTS);
+  self->rate_limit = drd_portal_rate_limit_new (rate, burst, 0);
 }
 
 void
@@ -1459,15 +1914,75 @@ drd_portal_stop (DrdPortal *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  for (guint i = 0; i < self->streams->len; i++)
+  g_clear_handle_id (&self->ready_timeout_id, g_source_remove);
+  if (self->ready_waiters->len > 0)
+    answer_ready_waiters (self, "the portal is stopping");
+  while (self->streams->len > 0)
     {
-      SoupServerMessage *msg = self->streams->pdata[i];
+      g_autoptr(SoupServerMessage) msg = g_object_ref (self->streams->pdata[0]);
+      Tracking *t = tracking_of (msg);
 
+      if (t != NULL && t->streaming)
+        stream_forget (self, t);
+      else
+        g_ptr_array_remove_index_fast (self->streams, 0);
       soup_message_body_complete (soup_server_message_get_response_body (msg));
       soup_server_message_unpause (msg);
     }
-  g_ptr_array_set_size (self->streams, 0);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->listen_socket);
+}
+
+void
+drd_portal_set_token_rate_limit (DrdPortal *self,
+                                 double     rate,
+                                 double     burst)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->token_rate = rate;
+  self->token_burst = burst;
+  g_clear_pointer (&self->token_rate_limit, drd_portal_rate_limit_free);
+  self->token_rate_limit = drd_portal_rate_limit_new (rate, burst, 0);
+}
+
+gboolean
+drd_portal_set_trusted_proxies (DrdPortal          *self,
+                                const char * const *proxies,
+                                GError            **error)
+{
+  DrdTrustedProxies *trusted;
+
+  g_return_val_if_fail (DRD_IS_PORTAL (self), FALSE);
+  trusted = drd_trusted_proxies_new (proxies, error);
+  if (trusted == NULL)
+    return FALSE;
+  drd_trusted_proxies_free (self->trusted);
+  self->trusted = trusted;
+  return TRUE;
+}
+
+void
+drd_portal_set_event_stream_limits (DrdPortal *self,
+                                    guint      per_token,
+                                    guint      per_client)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->streams_per_token = per_token;
+  self->streams_per_client = per_client;
+}
+
+guint
+drd_portal_get_n_event_streams (DrdPortal *self)
+{
+  g_return_val_if_fail (DRD_IS_PORTAL (self), 0);
+  return self->streams->len;
+}
+
+void
+drd_portal_set_min_free_space (DrdPortal *self,
+                               guint64    bytes)
+{
+  g_return_if_fail (DRD_IS_PORTAL (self));
+  self->min_free_space = bytes;
 }

@@ -2,7 +2,9 @@
 /* DrdPortal: the customers' answer site and JSON API on a SoupServer.
  *
  * Routes
- *   GET  /healthz                 "ok"
+ *   GET  /healthz                 "ok" (liveness: the process serves)
+ *   GET  /readyz                  "ready", or 503 with the reason when
+ *                                 answers cannot be made durable
  *   GET  /r/{token}               answer page (Korean; English via
  *                                 Accept-Language or ?lang=en)
  *   POST /r/{token}               form answer → 303 back to the page
@@ -42,6 +44,24 @@ DrdPortal  *drd_portal_new (DrdStore *store,
 void        drd_portal_set_rate_limit (DrdPortal *self,
                                        double     rate,
                                        double     burst);
+/* Requests per second per customer link for requests that carry a valid
+ * token (a page, its live updates, an answer), whatever address they come
+ * from: customers behind one proxy or CGNAT address are not limited
+ * together. 0 = unlimited. Default 1/s, burst 10. The per-address limit
+ * above applies only to requests without a valid token (where guessing
+ * happens); static files, /healthz are never counted. */
+void        drd_portal_set_token_rate_limit (DrdPortal *self,
+                                             double     rate,
+                                             double     burst);
+/* Addresses or CIDRs ("10.0.0.0/8", "::1") of reverse proxies whose
+ * Forwarded / X-Forwarded-For / X-Forwarded-Proto headers are believed;
+ * from any other peer they are ignored. The client is the right-most
+ * address of the chain that is not a trusted proxy. NULL or empty: none
+ * (the default). Fails with G_IO_ERROR_INVALID_ARGUMENT naming the bad
+ * entry, and then changes nothing. */
+gboolean    drd_portal_set_trusted_proxies (DrdPortal          *self,
+                                            const char * const *proxies,
+                                            GError            **error);
 /* Seconds a client has to send a whole request (headers and body) once
  * its connection or previous request started; also bounds idle
  * keep-alive connections. Default 10. */
@@ -53,6 +73,17 @@ void        drd_portal_set_max_body (DrdPortal *self,
 /* Default 200. */
 void        drd_portal_set_max_event_streams (DrdPortal *self,
                                               guint      max_streams);
+/* Live-update streams one link (@per_token, default 3) and one client
+ * address (@per_client, default 32) may hold open; 0 = no such cap. */
+void        drd_portal_set_event_stream_limits (DrdPortal *self,
+                                                guint      per_token,
+                                                guint      per_client);
+/* Open live-update streams (tests). */
+guint       drd_portal_get_n_event_streams (DrdPortal *self);
+/* /readyz reports "disk full" below this many free bytes on the
+ * database's file system (default 16 MiB). */
+void        drd_portal_set_min_free_space (DrdPortal *self,
+                                           guint64    bytes);
 /* How often live pages are checked for event changes (default 2000 ms). */
 void        drd_portal_set_poll_interval (DrdPortal *self,
                                           guint      milliseconds);

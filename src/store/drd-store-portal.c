@@ -1617,3 +1617,44 @@ drd_store_outbox_list (DrdStore *store,
     }
   return op.items;
 }
+
+/* ------------------------------------------------------------------ */
+/* Readiness probe                                                    */
+
+static gboolean
+probe_run (sqlite3  *db,
+           gpointer  data,
+           GError  **error)
+{
+  /* SQLite silently opens a file it may not write read-only. */
+  if (sqlite3_db_readonly (db, "main") == 1)
+    {
+      g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_SQLITE,
+                   "the database file was opened read-only");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+drd_store_portal_probe_write_async (DrdStore            *store,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (DRD_IS_STORE (store));
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, drd_store_portal_probe_write_async);
+  drd_store_write_in_task (store, task, probe_run);
+}
+
+gboolean
+drd_store_portal_probe_write_finish (DrdStore      *store,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -201,6 +201,18 @@ char    *drd_store_portal_events_fingerprint (DrdStore *store,
                                               gint64    now,
                                               GError  **error);
 
+/* Readiness (/readyz): an empty operation queued to the writer like an
+ * answer and completed only after its group's COMMIT — so it fails or
+ * waits exactly when answers would (another process holds the write
+ * lock, the file was opened read-only, the writer is stuck). */
+void     drd_store_portal_probe_write_async (DrdStore            *store,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean drd_store_portal_probe_write_finish (DrdStore      *store,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+
 /* ---- links ---- */
 
 typedef struct {
