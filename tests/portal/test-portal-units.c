@@ -11,6 +11,7 @@
 
 #include "portal/drd-portal.h"
 #include "portal/drd-portal-form.h"
+#include "portal/drd-portal-proxy.h"
 #include "portal/drd-portal-ratelimit.h"
 #include "portal/drd-portal-strings.h"
 #include "portal/drd-portal-template.h"
@@ -299,14 +300,196 @@ test_rate_limit (void)
   for (int i = 0; i < 3; i++)
     g_assert_true (drd_portal_rate_limit_take (rl, "10.0.0.1", t + 60 * G_USEC_PER_SEC));
   g_assert_false (drd_portal_rate_limit_take (rl, "10.0.0.1", t + 60 * G_USEC_PER_SEC));
-  /* Memory is bounded by the slot count: many clients, same table. */
+  /* Memory is bounded by the table size: many clients, same table. */
   for (int i = 0; i < 100000; i++)
     {
       g_autofree char *ip = g_strdup_printf ("10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
       drd_portal_rate_limit_take (rl, ip, t);
     }
+  g_assert_cmpuint (drd_portal_rate_limit_get_size (rl), <=, 64);
   for (int i = 0; i < 1000; i++)
     g_assert_true (drd_portal_rate_limit_take (off, "x", t));
+}
+
+/* Keys never share a bucket — not even two that collided in the old
+ * fixed table — and a full table forgets only buckets that refilled. */
+static void
+test_rate_limit_exact (void)
+{
+  g_autoptr(DrdPortalRateLimit) rl = drd_portal_rate_limit_new (1, 2, 100);
+  gint64 t = 1000000;
+  const char *attacker = "192.0.2.1";
+  g_autofree char *victim = NULL;
+
+  for (int i = 0; victim == NULL && i < 100000; i++)
+    {
+      g_autofree char *ip = g_strdup_printf ("198.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+
+      if (g_str_hash (ip) % 4096 == g_str_hash (attacker) % 4096)
+        victim = g_steal_pointer (&ip);
+    }
+  g_assert_nonnull (victim);
+  g_assert_true (drd_portal_rate_limit_take (rl, attacker, t));
+  g_assert_true (drd_portal_rate_limit_take (rl, attacker, t));
+  g_assert_false (drd_portal_rate_limit_take (rl, attacker, t));
+  g_assert_true (drd_portal_rate_limit_take (rl, victim, t));
+  g_assert_cmpuint (drd_portal_rate_limit_get_size (rl), ==, 2);
+
+  /* Fill the table with 98 busy keys: 100 in all. */
+  for (int i = 0; i < 98; i++)
+    {
+      g_autofree char *k = g_strdup_printf ("busy-%d", i);
+      g_assert_true (drd_portal_rate_limit_take (rl, k, t));
+    }
+  g_assert_cmpuint (drd_portal_rate_limit_get_size (rl), ==, 100);
+  /* Full of buckets in use: a newcomer gets an overflow bucket, and the
+   * attacker's empty one is kept (forgetting it would lift its limit). */
+  g_assert_true (drd_portal_rate_limit_take (rl, "newcomer", t));
+  g_assert_cmpuint (drd_portal_rate_limit_get_size (rl), ==, 100);
+  g_assert_false (drd_portal_rate_limit_take (rl, attacker, t));
+  /* Ten seconds later every bucket refilled: the sweep makes room. */
+  g_assert_true (drd_portal_rate_limit_take (rl, "later", t + 10 * G_USEC_PER_SEC));
+  g_assert_cmpuint (drd_portal_rate_limit_get_size (rl), ==, 1);
+}
+
+static GInetAddress *
+resolve (DrdTrustedProxies *tp,
+         const char        *peer,
+         const char        *forwarded,
+         const char        *xff,
+         const char        *xfp,
+         gboolean          *https)
+{
+  g_autoptr(GInetAddress) p = g_inet_address_new_from_string (peer);
+
+  g_assert_nonnull (p);
+  return drd_trusted_proxies_resolve (tp, p, forwarded, xff, xfp, https);
+}
+
+static void
+test_trusted_proxies (void)
+{
+  const char *specs[] = { "127.0.0.1", " 10.0.0.0/8 ", "fd00::/8", NULL };
+  const char *bad[][2] = { { "10.0.0.0/33", NULL }, { "proxy.example", NULL }, { "10.0.0.1/8", NULL } };
+  g_autoptr(DrdTrustedProxies) tp = drd_trusted_proxies_new (specs, NULL);
+  struct {
+    const char *peer, *forwarded, *xff, *xfp, *client;
+    gboolean https;
+  } cases[] = {
+    /* untrusted peer: headers ignored */
+    { "192.0.2.1", "for=6.6.6.6;proto=https", "6.6.6.6", "https", "192.0.2.1", FALSE },
+    /* trusted peer, no header */
+    { "127.0.0.1", NULL, NULL, NULL, "127.0.0.1", FALSE },
+    /* X-Forwarded-For: right-most untrusted */
+    { "127.0.0.1", NULL, "198.51.100.7", "https", "198.51.100.7", TRUE },
+    { "127.0.0.1", NULL, "6.6.6.6, 198.51.100.7", "http, https", "198.51.100.7", TRUE },
+    { "127.0.0.1", NULL, "198.51.100.7, 10.1.2.3", NULL, "198.51.100.7", FALSE },
+    { "127.0.0.1", NULL, "10.9.9.9, 10.1.2.3", NULL, "10.9.9.9", FALSE },
+    { "127.0.0.1", NULL, "198.51.100.7:4711", NULL, "198.51.100.7", FALSE },
+    { "127.0.0.1", NULL, "[2001:db8::5]:80", NULL, "2001:db8::5", FALSE },
+    { "127.0.0.1", NULL, "2001:db8::5", NULL, "2001:db8::5", FALSE },
+    /* garbage: the trusted hop that wrote it is the client */
+    { "127.0.0.1", NULL, "198.51.100.7, garbage", NULL, "127.0.0.1", FALSE },
+    { "127.0.0.1", NULL, "198.51.100.7, , 10.0.0.2", NULL, "198.51.100.7", FALSE },
+    /* Forwarded wins over X-Forwarded-For */
+    { "127.0.0.1", "for=198.51.100.8;proto=https", "198.51.100.9", "http", "198.51.100.8", TRUE },
+    { "127.0.0.1", "For=\"[2001:db8:cafe::17]:4711\"", NULL, NULL, "2001:db8:cafe::17", FALSE },
+    { "127.0.0.1", "for=198.51.100.8, for=10.0.0.5;proto=http", NULL, NULL, "198.51.100.8", FALSE },
+    { "127.0.0.1", "for=unknown", NULL, NULL, "127.0.0.1", FALSE },
+    { "127.0.0.1", "for=\"_hidden\", for=198.51.100.1", NULL, NULL, "198.51.100.1", FALSE },
+    { "127.0.0.1", "proto=https;for=\"198.51.100.2\";by=10.0.0.1", NULL, NULL, "198.51.100.2", TRUE },
+    /* IPv4-mapped peers are their IPv4 address */
+    { "::ffff:127.0.0.1", NULL, "198.51.100.3", NULL, "198.51.100.3", FALSE },
+    { "fd00::1", NULL, "198.51.100.4", NULL, "198.51.100.4", FALSE },
+  };
+
+  g_assert_nonnull (tp);
+  g_assert_cmpuint (drd_trusted_proxies_get_size (tp), ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gboolean https = !cases[i].https;
+      g_autoptr(GInetAddress) client = resolve (tp, cases[i].peer, cases[i].forwarded,
+                                                cases[i].xff, cases[i].xfp, &https);
+      g_autofree char *text = g_inet_address_to_string (client);
+
+      g_test_message ("case %u: %s", i, text);
+      g_assert_cmpstr (text, ==, cases[i].client);
+      g_assert_cmpint (https, ==, cases[i].https);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (drd_trusted_proxies_new (bad[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i][0]));
+    }
+  {
+    /* Nobody trusted (NULL or empty): the peer, always. */
+    const char *none[] = { NULL };
+    g_autoptr(DrdTrustedProxies) empty = drd_trusted_proxies_new (none, NULL);
+    g_autoptr(GInetAddress) a = resolve (empty, "127.0.0.1", NULL, "198.51.100.1", NULL, NULL);
+    g_autoptr(GInetAddress) b = resolve (NULL, "127.0.0.1", NULL, "198.51.100.1", NULL, NULL);
+    g_autofree char *ta = g_inet_address_to_string (a);
+    g_autofree char *tb = g_inet_address_to_string (b);
+
+    g_assert_cmpstr (ta, ==, "127.0.0.1");
+    g_assert_cmpstr (tb, ==, "127.0.0.1");
+  }
+  {
+    /* Rate-limit identity: IPv6 per /64. */
+    g_autoptr(GInetAddress) v6a = g_inet_address_new_from_string ("2001:db8:1:2:aaaa::1");
+    g_autoptr(GInetAddress) v6b = g_inet_address_new_from_string ("2001:db8:1:2:bbbb::9");
+    g_autoptr(GInetAddress) mapped = g_inet_address_new_from_string ("::ffff:192.0.2.1");
+    g_autofree char *ka = drd_client_key (v6a);
+    g_autofree char *kb = drd_client_key (v6b);
+    g_autofree char *km = drd_client_key (mapped);
+
+    g_assert_cmpstr (ka, ==, "2001:db8:1:2::/64");
+    g_assert_cmpstr (ka, ==, kb);
+    g_assert_cmpstr (km, ==, "192.0.2.1");
+  }
+}
+
+static void
+test_framing (void)
+{
+  struct { const char *headers[6]; gboolean ok; } cases[] = {
+    { { NULL }, TRUE },
+    { { "Content-Length", "24", NULL }, TRUE },
+    { { "Content-Length", "0", NULL }, TRUE },
+    { { "Content-Length", "24", "Content-Length", "24", NULL }, TRUE },
+    { { "Content-Length", "24, 24", NULL }, TRUE },
+    { { "Transfer-Encoding", "chunked", NULL }, TRUE },
+    { { "Transfer-Encoding", "Chunked", NULL }, TRUE },
+    { { "Content-Length", "24", "Content-Length", "25", NULL }, FALSE },
+    { { "Content-Length", "24, 25", NULL }, FALSE },
+    { { "Content-Length", "+24", NULL }, FALSE },
+    { { "Content-Length", "-24", NULL }, FALSE },
+    { { "Content-Length", "2 4", NULL }, FALSE },
+    { { "Content-Length", "0x18", NULL }, FALSE },
+    { { "Content-Length", "", NULL }, FALSE },
+    { { "Content-Length", "1234567890123456789", NULL }, FALSE },
+    { { "Transfer-Encoding", "chunked", "Content-Length", "24", NULL }, FALSE },
+    { { "Content-Length", "24", "Transfer-Encoding", "chunked", NULL }, FALSE },
+    { { "Transfer-Encoding", "gzip, chunked", NULL }, FALSE },
+    { { "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked", NULL }, FALSE },
+    { { "Transfer-Encoding", "identity", NULL }, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      SoupMessageHeaders *h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+      const char *why = NULL;
+
+      for (guint j = 0; cases[i].headers[j] != NULL; j += 2)
+        soup_message_headers_append (h, cases[i].headers[j], cases[i].headers[j + 1]);
+      g_assert_cmpint (drd_portal_check_framing (h, &why), ==, cases[i].ok);
+      g_test_message ("case %u: %s", i, why ? why : "ok");
+      if (!cases[i].ok)
+        g_assert_nonnull (why);
+      soup_message_headers_unref (h);
+    }
 }
 
 static void
@@ -358,6 +541,9 @@ main (int argc, char **argv)
   g_test_add_func ("/portal/token/derive-and-check", test_token);
   g_test_add_func ("/portal/token/secret-file", test_secret_file);
   g_test_add_func ("/portal/rate-limit/token-bucket", test_rate_limit);
+  g_test_add_func ("/portal/rate-limit/exact-bounded", test_rate_limit_exact);
+  g_test_add_func ("/portal/proxy/trusted-chain", test_trusted_proxies);
+  g_test_add_func ("/portal/framing/rfc9112", test_framing);
   g_test_add_func ("/portal/listen/parse", test_parse_listen);
 
   return g_test_run ();
