@@ -103,6 +103,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   gboolean no_notifier = FALSE;
   gboolean no_settler = FALSE;
   gboolean no_index = FALSE;
+  g_auto(GStrv) trusted_proxies = NULL;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default: the portal settings, 127.0.0.1:8088; "
@@ -128,6 +129,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
       N_("Do not send webhook notifications"), NULL },
     { "no-settler", 0, 0, G_OPTION_ARG_NONE, &no_settler,
       N_("Do not end events at their end time nor settle ended events"), NULL },
+    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted_proxies,
+      N_("Address or CIDR of a reverse proxy whose Forwarded/X-Forwarded-For headers are "
+         "believed; repeat for several (default: the portal-trusted-proxies setting, none)"),
+      "CIDR" },
     { "no-token-index", 0, 0, G_OPTION_ARG_NONE, &no_index,
       N_("Look every answer's link up in the database (no in-memory index)"), NULL },
     { NULL }
@@ -198,6 +203,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   drd_portal_set_request_timeout (portal, (guint) timeout);
   drd_portal_set_max_body (portal, drd_config_get_portal_max_body (config));
   drd_portal_set_token_index (portal, !no_index);
+  if (trusted_proxies == NULL)
+    trusted_proxies = drd_config_dup_portal_trusted_proxies (config);
+  if (!drd_portal_set_trusted_proxies (portal, (const char * const *) trusted_proxies, &error))
+    return drd_cli_usage_error ("serve", _("--trusted-proxy: %s"), error->message);
   if (!drd_portal_listen (portal, address, port, &error))
     return drd_cli_fail_error (NULL, error);
 

@@ -95,8 +95,16 @@ static void
 apply_limits (DrdPortalHost *self)
 {
   double rate = drd_config_get_portal_rate_limit (self->config);
+  g_auto(GStrv) proxies = drd_config_dup_portal_trusted_proxies (self->config);
 
   drd_portal_set_rate_limit (self->portal, rate, MAX (2 * rate, 1));
+  /* DrdConfig validates the setting; a hand-edited dconf value that is
+   * still bad trusts nobody. */
+  if (!drd_portal_set_trusted_proxies (self->portal, (const char * const *) proxies, NULL))
+    {
+      g_message ("portal: the portal-trusted-proxies setting is not valid; trusting no proxy");
+      drd_portal_set_trusted_proxies (self->portal, NULL, NULL);
+    }
   drd_portal_set_request_timeout (self->portal, drd_config_get_portal_request_timeout (self->config));
   drd_portal_set_max_body (self->portal, drd_config_get_portal_max_body (self->config));
 }

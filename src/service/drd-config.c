@@ -30,6 +30,7 @@ typedef enum {
   CHECK_NONE,
   CHECK_ADDRESS,   /* an IP address literal */
   CHECK_URL,       /* http or https URL with a host */
+  CHECK_CIDR_LIST, /* addresses or CIDRs (trusted proxies) */
 } Check;
 
 static const char * const cbl_nicks[] = { "mid-6-10", "max-4-5", NULL };
@@ -56,6 +57,7 @@ static const KeyInfo keys[] = {
   { "portal-rate-limit", GROUP_PORTAL, "u", "20", 0, 100000, NULL, CHECK_NONE },
   { "portal-max-body", GROUP_PORTAL, "u", "16384", 1024, 1048576, NULL, CHECK_NONE },
   { "portal-request-timeout", GROUP_PORTAL, "u", "10", 1, 600, NULL, CHECK_NONE },
+  { "portal-trusted-proxies", GROUP_PORTAL, "as", "@as []", 0, 0, NULL, CHECK_CIDR_LIST },
   { "kepco-base-url", GROUP_KEPCO, "s", "'http://127.0.0.1:8089'", 0, 0, NULL, CHECK_URL },
   { "kepco-max-concurrent", GROUP_KEPCO, "u", "8", 1, 1024, NULL, CHECK_NONE },
   { "kepco-timeout", GROUP_KEPCO, "u", "15", 1, 600, NULL, CHECK_NONE },
@@ -431,7 +433,27 @@ validate (int i, GVariant *value, GError **error)
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE (k->type)))
     return invalid (error, k->key, _("the value has the wrong type"));
 
-  if (strcmp (k->type, "s") != 0 && strcmp (k->type, "b") != 0)
+  if (k->check == CHECK_CIDR_LIST)
+    {
+      g_autofree const char **list = g_variant_get_strv (value, NULL);
+
+      for (guint n = 0; list[n] != NULL; n++)
+        {
+          g_autofree char *spec = g_strstrip (g_strdup (list[n]));
+          g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string (spec, NULL);
+
+          if (mask == NULL)
+            {
+              g_autofree char *why = NULL;
+
+              /* Translators: %s is what the operator entered */
+              why = g_strdup_printf (_("“%s” is not an IP address or a network such as "
+                                       "10.0.0.0/8"), spec);
+              return invalid (error, k->key, why);
+            }
+        }
+    }
+  else if (strcmp (k->type, "s") != 0 && strcmp (k->type, "b") != 0)
     {
       double d;
 
@@ -613,6 +635,16 @@ drd_config_get_portal_request_timeout (DrdConfig *self)
 {
   g_return_val_if_fail (DRD_IS_CONFIG (self), 0);
   return get_uint (self, "portal-request-timeout");
+}
+
+char **
+drd_config_dup_portal_trusted_proxies (DrdConfig *self)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_return_val_if_fail (DRD_IS_CONFIG (self), NULL);
+  v = get_by_name (self, "portal-trusted-proxies");
+  return g_variant_dup_strv (v, NULL);
 }
 
 gboolean

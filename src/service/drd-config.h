@@ -100,6 +100,9 @@ char       *drd_config_dup_portal_public_url (DrdConfig *self);
 guint       drd_config_get_portal_rate_limit (DrdConfig *self);
 guint       drd_config_get_portal_max_body (DrdConfig *self);
 guint       drd_config_get_portal_request_timeout (DrdConfig *self);
+/* Addresses/CIDRs of trusted reverse proxies (NULL-terminated, free with
+ * g_strfreev); empty by default. */
+char      **drd_config_dup_portal_trusted_proxies (DrdConfig *self);
 /* Sets the three together (one portal-changed); all or nothing. */
 gboolean    drd_config_set_portal (DrdConfig   *self,
                                    const char  *address,

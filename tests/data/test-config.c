@@ -359,9 +359,36 @@ test_set_value_errors (Fixture *f, gconstpointer data)
   g_assert_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_cmpuint (drd_config_get_kepco_timeout (f->config), ==, 15);
+  /* trusted proxies: addresses or CIDRs only */
+  {
+    const char *bad[] = { "10.0.0.0/8", "proxy.example.com", NULL };
+    g_auto(GStrv) now = NULL;
+
+    g_assert_false (drd_config_set_value (f->config, "portal-trusted-proxies",
+                                          g_variant_new_strv (bad, -1), &error));
+    g_assert_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "proxy.example.com"));
+    g_clear_error (&error);
+    now = drd_config_dup_portal_trusted_proxies (f->config);
+    g_assert_cmpuint (g_strv_length (now), ==, 0);
+  }
 
   drain ();
   g_assert_cmpuint (f->portal + f->kepco + f->params + f->window, ==, 0);
+}
+
+static void
+test_trusted_proxies (Fixture *f, gconstpointer data)
+{
+  const char *good[] = { "127.0.0.1", "10.0.0.0/8", "fd00::/8", NULL };
+  g_auto(GStrv) now = NULL;
+
+  g_assert_true (drd_config_set_value (f->config, "portal-trusted-proxies",
+                                       g_variant_new_strv (good, -1), NULL));
+  now = drd_config_dup_portal_trusted_proxies (f->config);
+  g_assert_true (g_strv_equal ((const char * const *) now, good));
+  drain ();
+  g_assert_cmpuint (f->portal, ==, 1);
 }
 
 static void
@@ -729,6 +756,10 @@ main (int argc, char **argv)
   ADD_BOTH ("kepco", test_kepco);
   ADD_BOTH ("apply-params", test_apply_params);
   ADD_BOTH ("window-state", test_window_state);
+  g_test_add ("/config/persistent/trusted-proxies", Fixture, NULL, setup_persistent,
+              test_trusted_proxies, teardown);
+  g_test_add ("/config/memory/trusted-proxies", Fixture, NULL, setup_memory,
+              test_trusted_proxies, teardown);
   g_test_add ("/config/persistent/external-change", Fixture, NULL, setup_persistent,
               test_external_change, teardown);
 

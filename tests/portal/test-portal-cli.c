@@ -298,6 +298,13 @@ test_serve (Fixture *f, gconstpointer data)
   /* Bad usage. */
   g_assert_false (run (f, &out, &err, &status, "serve", "--listen", "localhost:80", NULL));
   g_assert_cmpint (status, ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_false (run (f, &out, &err, &status, "serve", "--listen", "127.0.0.1:0",
+                       "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/99", NULL));
+  g_assert_cmpint (status, ==, 2);
+  g_test_message ("bad proxy: %s", err);
+  g_assert_nonnull (strstr (err, "10.0.0.0/99"));
 
   serve_stop (s);
 }
