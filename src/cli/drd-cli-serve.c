@@ -117,7 +117,8 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
       N_("Base URL customers reach the portal at, for webhook links "
          "(default: the portal-public-url setting)"), "URL" },
     { "rate-limit", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
-      N_("Requests per second allowed per client address (0 = no limit; "
+      N_("Requests per second allowed per client address for requests without a valid "
+         "answer link; each link has its own limit of 1/s, burst 10 (0 = no limit at all; "
          "default: the portal-rate-limit setting, 20)"), "N" },
     { "rate-burst", 0, 0, G_OPTION_ARG_DOUBLE, &burst,
       N_("Requests a client may send at once before the limit applies (default: twice the rate)"),
@@ -200,6 +201,9 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
 
   portal = drd_portal_new (store, secret);
   drd_portal_set_rate_limit (portal, rate, burst);
+  /* 0 turns rate limiting off altogether, per link too (load tests). */
+  if (rate == 0)
+    drd_portal_set_token_rate_limit (portal, 0, 1);
   drd_portal_set_request_timeout (portal, (guint) timeout);
   drd_portal_set_max_body (portal, drd_config_get_portal_max_body (config));
   drd_portal_set_token_index (portal, !no_index);

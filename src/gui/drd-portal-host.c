@@ -98,6 +98,11 @@ apply_limits (DrdPortalHost *self)
   g_auto(GStrv) proxies = drd_config_dup_portal_trusted_proxies (self->config);
 
   drd_portal_set_rate_limit (self->portal, rate, MAX (2 * rate, 1));
+  /* 0 = unlimited: per link too. */
+  if (rate == 0)
+    drd_portal_set_token_rate_limit (self->portal, 0, 1);
+  else
+    drd_portal_set_token_rate_limit (self->portal, DRD_PORTAL_TOKEN_RATE, DRD_PORTAL_TOKEN_BURST);
   /* DrdConfig validates the setting; a hand-edited dconf value that is
    * still bad trusts nobody. */
   if (!drd_portal_set_trusted_proxies (self->portal, (const char * const *) proxies, NULL))

@@ -30,6 +30,9 @@ G_BEGIN_DECLS
 
 /* Default request body limit (bytes); drd_portal_set_max_body() changes it. */
 #define DRD_PORTAL_MAX_BODY (16 * 1024)
+/* Default limit per answer link (drd_portal_set_token_rate_limit). */
+#define DRD_PORTAL_TOKEN_RATE  1.0
+#define DRD_PORTAL_TOKEN_BURST 10.0
 
 #define DRD_TYPE_PORTAL (drd_portal_get_type ())
 G_DECLARE_FINAL_TYPE (DrdPortal, drd_portal, DRD, PORTAL, GObject)
