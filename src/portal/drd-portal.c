@@ -58,6 +58,7 @@ struct _DrdPortal
   GHashTable         *verified;         /* link → TRUE, confirmed by the store */
   GHashTable         *stream_counts;    /* "t:"link / "a:"client → open streams */
   GHashTable         *receiving;      /* SoupServerMessage* → start time (µs, boxed) */
+  GHashTable         *idle;           /* GSocket* (ref) of kept-alive connections → µs */
   GPtrArray          *streams;        /* SoupServerMessage* of open event streams */
   GCancellable       *cancellable;
   char               *fingerprint;    /* last seen events fingerprint */
@@ -470,7 +471,11 @@ request_started_cb (SoupServer        *server,
 {
   DrdPortal *self = user_data;
   Tracking *t = g_new0 (Tracking, 1);
+  GSocket *sock = soup_server_message_get_socket (msg);
 
+  /* The connection is busy again. */
+  if (sock != NULL)
+    g_hash_table_remove (self->idle, sock);
   g_weak_ref_init (&t->portal, self);
   t->msg = msg;
   t->start_us = g_get_monotonic_time ();
@@ -493,10 +498,21 @@ request_done_cb (SoupServer        *server,
                  gpointer           user_data)
 {
   DrdPortal *self = user_data;
+  GSocket *sock = soup_server_message_get_socket (msg);
 
   forget_receiving (self, msg);
   stream_forget (self, tracking_of (msg));
   g_ptr_array_remove_fast (self->streams, msg);
+  /* libsoup 3.2 starts the next request's message only when its first
+   * byte arrives, so an idle kept-alive connection has no message the
+   * deadline could catch: remember the connection itself. */
+  if (sock != NULL && !g_socket_is_closed (sock))
+    {
+      gint64 *since = g_new (gint64, 1);
+
+      *since = g_get_monotonic_time ();
+      g_hash_table_replace (self->idle, g_object_ref (sock), since);
+    }
 }
 
 /* Once a second: a client that has not finished sending its request
@@ -528,6 +544,20 @@ sweep_cb (gpointer user_data)
 
       if (sock != NULL)
         g_socket_shutdown (sock, TRUE, TRUE, NULL);
+    }
+
+  /* Idle kept-alive connections: closed ones are forgotten, those idle
+   * past the deadline are shut down (libsoup then drops them). */
+  g_hash_table_iter_init (&iter, self->idle);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (g_socket_is_closed (key))
+        g_hash_table_iter_remove (&iter);
+      else if (now - *(gint64 *) value > limit)
+        {
+          g_socket_shutdown (key, TRUE, TRUE, NULL);
+          g_hash_table_iter_remove (&iter);
+        }
     }
 
   return G_SOURCE_CONTINUE;
@@ -1641,6 +1671,7 @@ drd_portal_finalize (GObject *object)
   g_clear_pointer (&self->ready_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->probe_error, g_free);
   g_clear_pointer (&self->receiving, g_hash_table_unref);
+  g_clear_pointer (&self->idle, g_hash_table_unref);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
   g_free (self->fingerprint);
@@ -1678,6 +1709,7 @@ drd_portal_init (DrdPortal *self)
   self->stream_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->ready_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->receiving = g_hash_table_new (NULL, NULL);
+  self->idle = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   self->streams = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
 }
@@ -1931,6 +1963,7 @@ drd_portal_stop (DrdPortal *self)
     }
   if (self->server != NULL)
     soup_server_disconnect (self->server);
+  g_hash_table_remove_all (self->idle);
   g_clear_object (&self->listen_socket);
 }
 

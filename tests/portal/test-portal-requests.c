@@ -949,6 +949,31 @@ test_readyz (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (body, "disk"));
 }
 
+/* ------------------------------------------------------------------ */
+/* Slow clients: an idle keep-alive connection, or one that trickles its
+ * headers a byte at a time (slowloris), is closed at the request deadline. */
+
+static void
+test_keepalive_idle (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Raw) idle = NULL;
+  g_autoptr(Raw) trickle = NULL;
+
+  drd_portal_set_request_timeout (f->portal, 1);
+  /* One answered request, then silence: closed after ~1 s, not kept. */
+  idle = raw_run_full (f, "127.0.6.1", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 5000, TRUE);
+  g_test_message ("idle keep-alive closed after %" G_GINT64_FORMAT " ms (eof %d)",
+                  idle->elapsed_us / 1000, idle->eof);
+  g_assert_nonnull (strstr (idle->reply->str, "200 OK"));
+  g_assert_true (idle->eof);
+  g_assert_cmpint (idle->elapsed_us, <, 3 * G_USEC_PER_SEC);
+  /* A request line and then nothing more (what a slowloris holds). */
+  trickle = raw_run_full (f, "127.0.6.2", "GET /healthz HTTP/1.1\r\nX-a: b\r\n", 5000, TRUE);
+  g_assert_true (trickle->eof);
+  g_assert_cmpint (trickle->elapsed_us, <, 3 * G_USEC_PER_SEC);
+  g_assert_null (strstr (trickle->reply->str, "200 OK"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -966,6 +991,7 @@ main (int argc, char **argv)
   ADD ("stream-caps", test_stream_caps);
   ADD ("stream-closed-noticed", test_stream_closed_noticed);
   ADD ("readyz", test_readyz);
+  ADD ("keepalive-idle", test_keepalive_idle);
 #undef ADD
   return g_test_run ();
 }
