@@ -377,6 +377,11 @@ typedef struct {
   gint64             start_us;
   char              *client;    /* rate-limit identity, once the headers are in */
   gboolean           https;     /* a trusted proxy says the client used https */
+  /* the token index's verdict on the request's link (saves a second
+   * HMAC when the answer is submitted) */
+  char              *known_token;
+  gint64             known_customer;
+  guint64            known_epoch;
   /* an open live-update stream */
   gboolean           streaming;
   char              *stream_token;
@@ -453,6 +458,7 @@ tracking_free (gpointer data)
     }
   g_weak_ref_clear (&t->portal);
   g_free (t->client);
+  g_free (t->known_token);
   g_free (t->stream_token);
   g_free (t);
 }
@@ -656,7 +662,8 @@ identify_client (DrdPortal         *self,
  * for. Unknown links are what a guesser sends. */
 static gboolean
 token_is_known (DrdPortal  *self,
-                const char *token)
+                const char *token,
+                Tracking   *t)
 {
   gint64 customer_id;
 
@@ -664,7 +671,16 @@ token_is_known (DrdPortal  *self,
     return FALSE;
   if (self->use_index && self->secret != NULL &&
       drd_token_index_lookup (self->index, self->secret, token, &customer_id))
-    return TRUE;
+    {
+      if (t != NULL)
+        {
+          g_free (t->known_token);
+          t->known_token = g_strdup (token);
+          t->known_customer = customer_id;
+          t->known_epoch = self->index_epoch;
+        }
+      return TRUE;
+    }
   return g_hash_table_contains (self->verified, token);
 }
 
@@ -686,8 +702,9 @@ rate_allows (DrdPortal         *self,
              SoupServerMessage *msg,
              Route              route,
              const char        *path_token,
-             const char        *client)
+             Tracking          *t)
 {
+  const char *client = t != NULL ? t->client : "";
   gint64 now = g_get_monotonic_time ();
   g_autofree char *bearer = NULL;
   const char *token = NULL;
@@ -711,7 +728,7 @@ rate_allows (DrdPortal         *self,
     default:
       break;
     }
-  if (token_is_known (self, token))
+  if (token_is_known (self, token, t))
     return drd_portal_rate_limit_take (self->token_rate_limit, token, now);
   return drd_portal_rate_limit_take (self->rate_limit, client, now);
 }
@@ -745,7 +762,7 @@ early_handler (SoupServer        *server,
                                       "Strict-Transport-Security", HSTS);
     }
 
-  if (!rate_allows (self, msg, route, token, t != NULL ? t->client : ""))
+  if (!rate_allows (self, msg, route, token, t))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
@@ -1016,8 +1033,16 @@ submit_answer (DrdPortal  *self,
                DrdChannel  channel)
 {
   gint64 customer_id = 0;
+  Tracking *t = tracking_of (p->msg);
 
-  if (self->use_index && drd_token_index_lookup (self->index, self->secret, p->token, &customer_id))
+  /* The early handler looked this link up in the same index already. */
+  if (self->use_index && self->index != NULL && t != NULL && t->known_token != NULL &&
+      t->known_epoch == self->index_epoch && g_str_equal (t->known_token, p->token))
+    drd_store_portal_answer_customer_async (self->store, t->known_customer, p->event_id, answer,
+                                            channel, drd_store_now (), self->cancellable,
+                                            answer_done_cb, p);
+  else if (self->use_index &&
+           drd_token_index_lookup (self->index, self->secret, p->token, &customer_id))
     drd_store_portal_answer_customer_async (self->store, customer_id, p->event_id, answer, channel,
                                             drd_store_now (), self->cancellable, answer_done_cb, p);
   else
