@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-glib/json-glib.h>
+
 #include "store/drd-store-private.h"
 
 #define SECRET_ID_KEY "portal.secret_id"
@@ -1261,6 +1263,7 @@ typedef struct {
   GPtrArray *items;
   GArray    *ids;
   DrdOutboxCounts counts;
+  const char *except_json;   /* claim: origins to skip, or NULL */
 } OutboxOp;
 
 static gboolean
@@ -1397,12 +1400,17 @@ claim_run (sqlite3  *db,
 
   stmt = drd_store_prepare (db,
     "SELECT " OUTBOX_COLUMNS " FROM outbox o JOIN customers c ON c.id = o.customer_id "
-    "WHERE o.state = 0 AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+    "WHERE o.state = 0 AND o.next_attempt_at <= ?1 "
+    /* Rows of busy origins (?3: JSON array of "scheme://authority") wait. */
+    "AND (?3 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?3) b WHERE o.url = b.value "
+    "     OR substr(o.url, 1, length(b.value) + 1) IN (b.value || '/', b.value || '?', b.value || '#'))) "
+    "ORDER BY o.next_attempt_at, o.id LIMIT ?2",
     error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->now);
   sqlite3_bind_int (stmt, 2, op->max);
+  drd_store_bind_text_or_null (stmt, 3, op->except_json);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (op->items, outbox_item_from_row (stmt));
   if (rc != SQLITE_DONE)
@@ -1435,6 +1443,34 @@ drd_store_outbox_claim (DrdStore *store,
   OutboxOp op = { .now = now, .max = max,
                   .items = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_outbox_item_free) };
 
+  if (!drd_store_write (store, claim_run, &op, error))
+    {
+      g_ptr_array_unref (op.items);
+      return NULL;
+    }
+  return op.items;
+}
+
+GPtrArray *
+drd_store_outbox_claim_except (DrdStore           *store,
+                               gint64              now,
+                               guint               max,
+                               const char * const *busy_origins,
+                               GError            **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+  OutboxOp op = { .now = now, .max = max,
+                  .items = g_ptr_array_new_with_free_func ((GDestroyNotify) drd_outbox_item_free) };
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; busy_origins != NULL && busy_origins[i] != NULL; i++)
+    json_builder_add_string_value (builder, busy_origins[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+  op.except_json = json;
   if (!drd_store_write (store, claim_run, &op, error))
     {
       g_ptr_array_unref (op.items);

@@ -275,6 +275,14 @@ GPtrArray *drd_store_outbox_claim (DrdStore *store,
                                    gint64    now,
                                    guint     max,
                                    GError  **error);
+/* The same, skipping rows whose url belongs to one of @busy_origins
+ * ("scheme://authority" as written in the url: the url is that, or starts
+ * with it followed by '/', '?' or '#'). The notifier's per-host share. */
+GPtrArray *drd_store_outbox_claim_except (DrdStore           *store,
+                                          gint64              now,
+                                          guint               max,
+                                          const char * const *busy_origins,
+                                          GError            **error);
 /* sending → delivered. */
 gboolean   drd_store_outbox_delivered (DrdStore *store,
                                        gint64    id,
