@@ -103,6 +103,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   gboolean no_notifier = FALSE;
   gboolean no_settler = FALSE;
   gboolean no_index = FALSE;
+  g_auto(GStrv) allow_networks = NULL;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default: the portal settings, 127.0.0.1:8088; "
@@ -124,6 +125,10 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
       N_("Seconds a client has to send a whole request (default: the "
          "portal-request-timeout setting, 10)"), "S" },
+    { "webhook-allow-network", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allow_networks,
+      N_("A network (ADDRESS/PREFIX or one address) that webhooks may reach although it is not "
+         "public, such as an on-premise customer's 10.20.0.0/16; repeat for more (default: the "
+         "webhook-allow-networks setting, none)"), "CIDR" },
     { "no-notifier", 0, 0, G_OPTION_ARG_NONE, &no_notifier,
       N_("Do not send webhook notifications"), NULL },
     { "no-settler", 0, 0, G_OPTION_ARG_NONE, &no_settler,
@@ -210,6 +215,11 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   if (!no_notifier)
     {
       notifier = drd_notifier_new (store, secret, public_url);
+      if (!drd_config_apply_webhook_settings (config, notifier, &error)
+          || (allow_networks != NULL
+              && !drd_notifier_set_allowed_networks (notifier, (const char * const *) allow_networks,
+                                                     &error)))
+        return drd_cli_usage_error ("serve", "--webhook-allow-network: %s", error->message);
       drd_notifier_start (notifier);
     }
 

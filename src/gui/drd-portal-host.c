@@ -23,6 +23,7 @@ struct _DrdPortalHost
   char            *address;         /* what the portal listens on */
   guint            port;            /* as configured (0 = any) */
   char            *public_url;      /* the notifier's */
+  char            *notifier_key;    /* its webhook settings, to notice changes */
   char            *url;
   char            *message;
   DrdServiceState  state;
@@ -79,13 +80,23 @@ static void
 update_notifier (DrdPortalHost *self)
 {
   g_autofree char *public_url = drd_config_dup_portal_public_url (self->config);
+  g_auto(GStrv) networks = drd_config_dup_webhook_allow_networks (self->config);
+  g_autofree char *joined = g_strjoinv (",", networks);
+  g_autofree char *key = g_strdup_printf ("%u %s", drd_config_get_webhook_timeout (self->config),
+                                          joined);
+  g_autoptr(GError) error = NULL;
 
-  if (self->notifier != NULL && g_strcmp0 (public_url, self->public_url) == 0)
+  if (self->notifier != NULL && g_strcmp0 (public_url, self->public_url) == 0
+      && g_strcmp0 (key, self->notifier_key) == 0)
     return;
+  g_free (self->notifier_key);
+  self->notifier_key = g_steal_pointer (&key);
   retire_notifier (self, FALSE);
   g_free (self->public_url);
   self->public_url = g_steal_pointer (&public_url);
   self->notifier = drd_notifier_new (self->store, self->secret, self->public_url);
+  if (!drd_config_apply_webhook_settings (self->config, self->notifier, &error))
+    g_message ("webhooks: %s", error->message);
   drd_notifier_start (self->notifier);
 }
 
@@ -366,6 +377,7 @@ drd_portal_host_finalize (GObject *object)
   g_free (self->override);
   g_free (self->address);
   g_free (self->public_url);
+  g_free (self->notifier_key);
   g_free (self->url);
   g_free (self->message);
   G_OBJECT_CLASS (drd_portal_host_parent_class)->finalize (object);

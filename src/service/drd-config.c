@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "service/drd-config.h"
+#include "service/drd-notifier.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@ typedef enum {
   CHECK_NONE,
   CHECK_ADDRESS,   /* an IP address literal */
   CHECK_URL,       /* http or https URL with a host */
+  CHECK_NETWORKS,  /* addresses or ADDRESS/PREFIX networks */
 } Check;
 
 static const char * const cbl_nicks[] = { "mid-6-10", "max-4-5", NULL };
@@ -56,6 +58,8 @@ static const KeyInfo keys[] = {
   { "portal-rate-limit", GROUP_PORTAL, "u", "20", 0, 100000, NULL, CHECK_NONE },
   { "portal-max-body", GROUP_PORTAL, "u", "16384", 1024, 1048576, NULL, CHECK_NONE },
   { "portal-request-timeout", GROUP_PORTAL, "u", "10", 1, 600, NULL, CHECK_NONE },
+  { "webhook-timeout", GROUP_PORTAL, "u", "10", 1, 300, NULL, CHECK_NONE },
+  { "webhook-allow-networks", GROUP_PORTAL, "as", "@as []", 0, 0, NULL, CHECK_NETWORKS },
   { "kepco-base-url", GROUP_KEPCO, "s", "'http://127.0.0.1:8089'", 0, 0, NULL, CHECK_URL },
   { "kepco-max-concurrent", GROUP_KEPCO, "u", "8", 1, 1024, NULL, CHECK_NONE },
   { "kepco-timeout", GROUP_KEPCO, "u", "15", 1, 600, NULL, CHECK_NONE },
@@ -431,7 +435,16 @@ validate (int i, GVariant *value, GError **error)
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE (k->type)))
     return invalid (error, k->key, _("the value has the wrong type"));
 
-  if (strcmp (k->type, "s") != 0 && strcmp (k->type, "b") != 0)
+  if (k->check == CHECK_NETWORKS)
+    {
+      g_autofree const char **list = g_variant_get_strv (value, NULL);
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) masks = drd_notifier_parse_networks (list, &local);
+
+      if (masks == NULL)
+        return invalid (error, k->key, local->message);
+    }
+  else if (strcmp (k->type, "s") != 0 && strcmp (k->type, "b") != 0)
     {
       double d;
 
@@ -613,6 +626,38 @@ drd_config_get_portal_request_timeout (DrdConfig *self)
 {
   g_return_val_if_fail (DRD_IS_CONFIG (self), 0);
   return get_uint (self, "portal-request-timeout");
+}
+
+/* ---- webhooks ---- */
+
+guint
+drd_config_get_webhook_timeout (DrdConfig *self)
+{
+  g_return_val_if_fail (DRD_IS_CONFIG (self), DRD_NOTIFIER_DEFAULT_DEADLINE);
+  return get_uint (self, "webhook-timeout");
+}
+
+char **
+drd_config_dup_webhook_allow_networks (DrdConfig *self)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_return_val_if_fail (DRD_IS_CONFIG (self), NULL);
+  v = get_by_name (self, "webhook-allow-networks");
+  return g_variant_dup_strv (v, NULL);
+}
+
+gboolean
+drd_config_apply_webhook_settings (DrdConfig   *self,
+                                   DrdNotifier *notifier,
+                                   GError     **error)
+{
+  g_auto(GStrv) networks = NULL;
+
+  g_return_val_if_fail (DRD_IS_CONFIG (self), FALSE);
+  drd_notifier_set_deadline (notifier, drd_config_get_webhook_timeout (self));
+  networks = drd_config_dup_webhook_allow_networks (self);
+  return drd_notifier_set_allowed_networks (notifier, (const char * const *) networks, error);
 }
 
 gboolean

@@ -10,7 +10,8 @@
  *
  * Signals coalesce the keys that changed together:
  *   portal-changed  listen address, port, public URL, rate limit, body
- *                   size or request timeout (the window restarts the portal)
+ *                   size, request timeout, webhook deadline or allowed
+ *                   webhook networks (the window restarts the portal)
  *   kepco-changed   base URL, concurrency, timeout or attempts
  *   params-changed  points per kWh, performance threshold, abnormal-day
  *                   limits or the default CBL method (call
@@ -106,6 +107,19 @@ gboolean    drd_config_set_portal (DrdConfig   *self,
                                    guint        port,
                                    const char  *public_url,
                                    GError     **error);
+
+/* ---- webhooks (see service/drd-notifier.h) ---- */
+typedef struct _DrdNotifier DrdNotifier;
+/* Seconds one delivery may take in all. */
+guint       drd_config_get_webhook_timeout (DrdConfig *self);
+/* Networks webhooks may reach although not public (NULL-terminated,
+ * possibly empty; free with g_strfreev). */
+char      **drd_config_dup_webhook_allow_networks (DrdConfig *self);
+/* Both onto @notifier, before it starts; fails only on a stored list that
+ * is not valid (set behind DrdConfig's back). */
+gboolean    drd_config_apply_webhook_settings (DrdConfig    *self,
+                                               DrdNotifier  *notifier,
+                                               GError      **error);
 
 /* ---- KEPCO link ---- */
 /* Without a trailing slash. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "service/drd-config.h"
 #include "service/drd-notifier.h"
 #include "store/drd-store-portal.h"
 
@@ -892,6 +894,107 @@ test_redirect_refused (void)
   db_close (&db);
 }
 
+/* The settings: webhook-allow-networks (checked like any setting) and
+ * webhook-timeout reach the notifier. */
+static void
+test_settings (void)
+{
+  g_autoptr(RawServer) rs = raw_server_new (RAW_NO_CONTENT, NULL);
+  const char *urls[] = { rs->url, NULL };
+  g_autoptr(DrdConfig) config = drd_config_new_for_settings (NULL);
+  g_autoptr(DrdNotifier) notifier = NULL;
+  g_autoptr(DrdOutboxItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *bad[] = { "10.0.0.0/8", "intranet", NULL };
+  const char *good[] = { "10.0.0.0/8", "127.0.0.1/32", NULL };
+  g_auto(GStrv) now = NULL;
+  Db db = { 0 };
+
+  g_assert_cmpuint (drd_config_get_webhook_timeout (config), ==, 10);
+  now = drd_config_dup_webhook_allow_networks (config);
+  g_assert_cmpuint (g_strv_length (now), ==, 0);
+  g_assert_false (drd_config_set_value (config, "webhook-allow-networks",
+                                        g_variant_new_strv (bad, -1), &error));
+  g_assert_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "intranet"));
+  g_clear_error (&error);
+  g_assert_true (drd_config_set_value (config, "webhook-allow-networks",
+                                       g_variant_new_strv (good, -1), &error));
+  g_assert_no_error (error);
+  g_assert_true (drd_config_set_value (config, "webhook-timeout", g_variant_new_uint32 (7), &error));
+  g_assert_false (drd_config_set_value (config, "webhook-timeout", g_variant_new_uint32 (0), NULL));
+
+  db_open (&db, urls);
+  notifier = test_notifier (&db, NULL);
+  g_assert_true (drd_config_apply_webhook_settings (config, notifier, &error));
+  g_assert_no_error (error);
+  drd_notifier_start (notifier);
+  item = wait_state (&db, 1, DRD_OUTBOX_DELIVERED, 5);
+  drd_notifier_stop (notifier);
+  g_assert_cmpint (item->state, ==, DRD_OUTBOX_DELIVERED);
+  g_assert_cmpint (g_atomic_int_get (&rs->hits), ==, 1);
+  g_clear_object (&notifier);
+  db_close (&db);
+}
+
+/* `drdeskctl serve`: refuses loopback webhooks by default, delivers them
+ * with --webhook-allow-network, and refuses a bad network at start. */
+static void
+test_serve_option (void)
+{
+  const char *build = g_getenv ("DRD_BUILD_DIR");
+  g_autofree char *exe = NULL;
+
+  if (build == NULL)
+    {
+      g_test_skip ("DRD_BUILD_DIR is not set (run through meson test)");
+      return;
+    }
+  exe = g_build_filename (build, "src", "drdeskctl", NULL);
+  for (int allow = 0; allow <= 2; allow++)
+    {
+      g_autoptr(RawServer) rs = raw_server_new (RAW_NO_CONTENT, NULL);
+      const char *urls[] = { rs->url, NULL };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DrdOutboxItem) item = NULL;
+      const char *network = allow == 2 ? "127.0.0.1/8" : "127.0.0.0/8";
+      GPid pid;
+      int wait_status = 0;
+      Db db = { 0 };
+
+      db_open (&db, urls);
+      {
+        const char *argv[] = { exe, "--db", db.db_path, "serve", "--listen", "127.0.0.1:0",
+                               "--no-settler", allow ? "--webhook-allow-network" : NULL,
+                               network, NULL };
+
+        g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                      | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error));
+        g_assert_no_error (error);
+      }
+      if (allow == 2)
+        {
+          /* A usage error at start: serve exits by itself. */
+          g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+          g_assert_true (WIFEXITED (wait_status));
+          g_assert_cmpint (WEXITSTATUS (wait_status), !=, 0);
+        }
+      else
+        {
+          item = wait_state (&db, 1, allow ? DRD_OUTBOX_DELIVERED : DRD_OUTBOX_FAILED, 10);
+          kill (pid, SIGTERM);
+          g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+          g_test_message ("serve%s: %s", allow ? " --webhook-allow-network" : "",
+                          item->last_error ? item->last_error : "delivered");
+          g_assert_cmpint (item->state, ==, allow ? DRD_OUTBOX_DELIVERED : DRD_OUTBOX_FAILED);
+          g_assert_cmpint (g_atomic_int_get (&rs->hits), ==, allow ? 1 : 0);
+        }
+      g_spawn_close_pid (pid);
+      db_close (&db);
+    }
+}
+
 /* What is refused after name resolution, and what an allowed network
  * lets through. */
 static void
@@ -976,5 +1079,7 @@ main (int argc, char **argv)
   g_test_add_func ("/notifier/refuse-loopback", test_refuse_loopback);
   g_test_add_func ("/notifier/redirect-refused", test_redirect_refused);
   g_test_add_func ("/notifier/address-classes", test_address_classes);
+  g_test_add_func ("/notifier/settings", test_settings);
+  g_test_add_func ("/notifier/serve-option", test_serve_option);
   return g_test_run ();
 }
