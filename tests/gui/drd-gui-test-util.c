@@ -18,11 +18,26 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+double
+drd_test_time_scale (void)
+{
+  const char *s = g_getenv ("DRD_TEST_TIME_SCALE");
+  double scale = s != NULL ? g_ascii_strtod (s, NULL) : 1;
+
+  return scale >= 1 ? scale : 1;
+}
+
+guint
+drd_test_scaled_ms (guint ms)
+{
+  return (guint) (ms * drd_test_time_scale ());
+}
+
 gboolean
 drd_test_wait (DrdTestCond cond, gpointer data, guint timeout_ms)
 {
   Timeout t = { FALSE };
-  guint id = g_timeout_add (timeout_ms, on_timeout, &t);
+  guint id = g_timeout_add (drd_test_scaled_ms (timeout_ms), on_timeout, &t);
 
   while (!cond (data) && !t.fired)
     g_main_context_iteration (NULL, TRUE);

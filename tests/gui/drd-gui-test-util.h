@@ -11,8 +11,16 @@ G_BEGIN_DECLS
 
 typedef gboolean (*DrdTestCond) (gpointer data);
 
+/* How much slower than normal this run is allowed to be: the
+ * DRD_TEST_TIME_SCALE environment variable (build-aux/sanitize sets it;
+ * code under ASan runs several times slower), at least 1. Every fixed
+ * wait below is stretched by it. */
+double    drd_test_time_scale (void);
+guint     drd_test_scaled_ms (guint ms);
+
 /* Iterates the default main context until @cond is TRUE or @timeout_ms
- * passed; returns whether @cond became TRUE. */
+ * (scaled) passed; returns whether @cond became TRUE. drd_test_spin()
+ * iterates for @ms (scaled). */
 gboolean  drd_test_wait (DrdTestCond cond, gpointer data, guint timeout_ms);
 void      drd_test_spin (guint ms);
 
