@@ -351,6 +351,7 @@ typedef enum {
   RAW_TRICKLE,           /* one byte of a status line every 500 ms */
   RAW_NO_CONTENT,        /* 204 at once */
   RAW_REDIRECT,          /* 302 to ->location */
+  RAW_PLAIN_AT_ONCE,     /* 204 in plain HTTP before reading anything */
 } RawMode;
 
 /* A webhook receiver that writes what it is told, byte by byte if need
@@ -436,6 +437,12 @@ raw_connection (gpointer data)
   g_autofree char *pad = g_strnfill (4096, 'x');
 
   g_free (data);
+  if (rs->mode == RAW_PLAIN_AT_ONCE)
+    {
+      raw_write_str (rs, fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+      g_usleep (200000);
+      goto out;
+    }
   if (!raw_read_request (fd))
     goto out;
   g_atomic_int_inc (&rs->hits);
@@ -477,6 +484,8 @@ raw_connection (gpointer data)
       break;
     case RAW_NO_CONTENT:
       raw_write_str (rs, fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+      break;
+    case RAW_PLAIN_AT_ONCE:
       break;
     case RAW_REDIRECT:
       {
@@ -894,6 +903,40 @@ test_redirect_refused (void)
   db_close (&db);
 }
 
+/* An https URL is sent over TLS with the URL's host as the identity: a
+ * server that answers in plain HTTP fails the handshake (and is retried). */
+static void
+test_tls_required (void)
+{
+  g_autoptr(RawServer) rs = raw_server_new (RAW_PLAIN_AT_ONCE, NULL);
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/hook", rs->port);
+  const char *urls[] = { url, NULL };
+  g_autoptr(DrdNotifier) notifier = NULL;
+  g_autoptr(DrdOutboxItem) item = NULL;
+  gint64 deadline;
+  Db db = { 0 };
+
+  db_open (&db, urls);
+  notifier = test_notifier (&db, "127.0.0.1");
+  drd_notifier_set_deadline (notifier, 5);
+  drd_notifier_start (notifier);
+  deadline = g_get_monotonic_time () + scaled_us (5);
+  while (((item = db_item (&db, 1)) == NULL || item->last_error == NULL)
+         && g_get_monotonic_time () < deadline)
+    {
+      g_clear_pointer (&item, drd_outbox_item_free);
+      g_usleep (20000);
+    }
+  drd_notifier_stop (notifier);
+  g_assert_nonnull (item);
+  g_test_message ("%s", item->last_error);
+  g_assert_nonnull (item->last_error);
+  g_assert_nonnull (strstr (item->last_error, "TLS"));
+  g_assert_cmpint (item->state, !=, DRD_OUTBOX_DELIVERED);
+  g_clear_object (&notifier);
+  db_close (&db);
+}
+
 /* The settings: webhook-allow-networks (checked like any setting) and
  * webhook-timeout reach the notifier. */
 static void
@@ -1079,6 +1122,7 @@ main (int argc, char **argv)
   g_test_add_func ("/notifier/refuse-loopback", test_refuse_loopback);
   g_test_add_func ("/notifier/redirect-refused", test_redirect_refused);
   g_test_add_func ("/notifier/address-classes", test_address_classes);
+  g_test_add_func ("/notifier/tls-required", test_tls_required);
   g_test_add_func ("/notifier/settings", test_settings);
   g_test_add_func ("/notifier/serve-option", test_serve_option);
   return g_test_run ();
