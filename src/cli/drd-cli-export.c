@@ -5,9 +5,6 @@
 #include <inttypes.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
 
 #include "cli/drd-cli-private.h"
 #include "service/drd-settle-export.h"
@@ -20,7 +17,8 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
   gboolean bom = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("Write to FILE (atomically: complete or not at all) instead of stdout"), "FILE" },
+      N_("Write to FILE instead of stdout (a regular file atomically; \"-\" is stdout)"),
+      "FILE" },
     { "bom", 0, 0, G_OPTION_ARG_NONE, &bom,
       N_("Start with a UTF-8 byte order mark (for spreadsheet tools)"), NULL },
     { NULL }
@@ -63,8 +61,9 @@ cmd_settlement (DrdCliContext *ctx, int argc, char **argv)
                   (long long) progress.n_settled, (long long) progress.n_targeted);
   drd_settle_progress_clear (&progress);
 
-  /* A file: atomically (complete or not at all). */
-  if (output != NULL)
+  /* A regular file atomically (complete or not at all); "-" or no
+   * --output is stdout. */
+  if (output != NULL && !g_str_equal (output, "-"))
     ok = drd_settle_export_to_file (store, id, event->name, output, bom, NULL, NULL, NULL,
                                     &n_rows, &error);
   else

@@ -9,7 +9,9 @@
 #include <errno.h>
 
 #include "cli/drd-cli-private.h"
+#include "core/drd-csv.h"
 #include "service/drd-config.h"
+#include "service/drd-output-file.h"
 #include "store/drd-store-portal.h"
 
 int drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv);
@@ -34,9 +36,17 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *output = NULL;
   g_autofree char *base_url = NULL;
   g_autofree char *rotate_text = NULL;
+  gboolean raw = FALSE, rotate_all = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("Write the CSV to FILE instead of stdout"), "FILE" },
+      N_("Write the CSV to FILE instead of stdout (a new file is private, 0600; \"-\" is stdout)"),
+      "FILE" },
+    { "raw", 0, 0, G_OPTION_ARG_NONE, &raw,
+      N_("Write cells as they are, without the apostrophe that keeps spreadsheet tools from "
+         "running a cell that starts with = + - @ as a formula"), NULL },
+    { "rotate-all", 0, 0, G_OPTION_ARG_NONE, &rotate_all,
+      N_("Make a new link secret: every customer gets a new link and every old one stops "
+         "working"), NULL },
     { "base-url", 0, 0, G_OPTION_ARG_STRING, &base_url,
       N_("Public base URL of the portal (default: the portal-public-url setting, "
          "http://127.0.0.1:8088)"), "URL" },
@@ -117,18 +127,23 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
       g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, row->customer_id);
       g_autofree char *link = g_strdup_printf ("%s/r/%s", base, token);
 
-      drd_cli_csv_field (out, id, TRUE);
-      drd_cli_csv_field (out, row->name, FALSE);
-      drd_cli_csv_field (out, row->phone, FALSE);
-      drd_cli_csv_field (out, row->email, FALSE);
-      drd_cli_csv_field (out, link, FALSE);
+      /* Bulk-SMS and mail-merge lists are opened in spreadsheet tools:
+       * a name like =HYPERLINK(…) must stay text (design.md). */
+      drd_csv_write_text_field (out, id, -1, !raw);
+      g_string_append_c (out, ',');
+      drd_csv_write_text_field (out, row->name, -1, !raw);
+      g_string_append_c (out, ',');
+      drd_csv_write_text_field (out, row->phone, -1, !raw);
+      g_string_append_c (out, ',');
+      drd_csv_write_text_field (out, row->email, -1, !raw);
+      g_string_append_c (out, ',');
+      drd_csv_write_text_field (out, link, -1, !raw);
       g_string_append_c (out, '\n');
     }
 
-  if (output != NULL)
+  if (output != NULL && !g_str_equal (output, "-"))
     {
-      if (!g_file_set_contents_full (output, out->str, out->len,
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+      if (!drd_output_file_write_all (output, out->str, out->len, &error))
         return drd_cli_fail_error (NULL, error);
       drd_cli_note (_("%u links written to %s"), rows->len, output);
       return DRD_CLI_EXIT_OK;

@@ -403,8 +403,22 @@ drd_csv_write_bom (GString *out)
   g_string_append_len (out, "\xEF\xBB\xBF", 3);
 }
 
-void
-drd_csv_write_field (GString *out, const char *field, gssize len)
+gboolean
+drd_csv_text_is_formula (const char *field, gssize len)
+{
+  if (field == NULL || len == 0 || field[0] == '\0')
+    return FALSE;
+  switch (field[0])
+    {
+    case '=': case '+': case '-': case '@': case '\t': case '\r':
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+write_field (GString *out, const char *field, gssize len, gboolean guard)
 {
   gboolean quote = FALSE;
 
@@ -424,19 +438,26 @@ drd_csv_write_field (GString *out, const char *field, gssize len)
       quote = special[(guint8) field[i]];
   if (len == 0)
     return;
-  if (field[0] == ' ' || field[0] == '\t' || field[len - 1] == ' ' || field[len - 1] == '\t')
+  guard = guard && drd_csv_text_is_formula (field, len);
+  /* A guarded field starts with the apostrophe, so only its end counts. */
+  if ((!guard && (field[0] == ' ' || field[0] == '\t'))
+      || field[len - 1] == ' ' || field[len - 1] == '\t')
     quote = TRUE;
   /* A leading U+FEFF at the start of the text would be read as the BOM. */
-  if (len >= 3 && memcmp (field, "\xEF\xBB\xBF", 3) == 0)
+  if (!guard && len >= 3 && memcmp (field, "\xEF\xBB\xBF", 3) == 0)
     quote = TRUE;
 
   if (!quote)
     {
+      if (guard)
+        fast_append_c (out, '\'');
       fast_append (out, field, (gsize) len);
       return;
     }
 
   fast_append_c (out, '"');
+  if (guard)
+    fast_append_c (out, '\'');
   for (;;)
     {
       const char *q = memchr (field, '"', (size_t) len);
@@ -452,6 +473,18 @@ drd_csv_write_field (GString *out, const char *field, gssize len)
       field = q + 1;
     }
   fast_append_c (out, '"');
+}
+
+void
+drd_csv_write_field (GString *out, const char *field, gssize len)
+{
+  write_field (out, field, len, FALSE);
+}
+
+void
+drd_csv_write_text_field (GString *out, const char *field, gssize len, gboolean spreadsheet)
+{
+  write_field (out, field, len, spreadsheet);
 }
 
 void
@@ -479,6 +512,7 @@ drd_csv_writer_init (DrdCsvWriter *writer, GString *out, gboolean bom)
   writer->out = out;
   writer->in_record = FALSE;
   writer->n_fields = 0;
+  writer->spreadsheet = FALSE;
   if (bom)
     drd_csv_write_bom (out);
   writer->record_start = out->len;
@@ -496,10 +530,16 @@ separator (DrdCsvWriter *writer)
 }
 
 void
+drd_csv_writer_set_spreadsheet (DrdCsvWriter *writer, gboolean spreadsheet)
+{
+  writer->spreadsheet = spreadsheet;
+}
+
+void
 drd_csv_writer_field (DrdCsvWriter *writer, const char *field)
 {
   separator (writer);
-  drd_csv_write_field (writer->out, field, -1);
+  write_field (writer->out, field, -1, writer->spreadsheet);
 }
 
 void

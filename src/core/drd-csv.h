@@ -19,8 +19,12 @@
  * (which the reader would take for a BOM at the start of the text).
  * Records end in CRLF as RFC 4180 says.  A record of one empty field is written as `""` so that
  * it is not an empty line (which the reader skips).  Optional UTF-8 BOM
- * for spreadsheet tools.  Writers never neutralise spreadsheet formulas
- * ("=1+2"): the text is data and round-trips unchanged. */
+ * for spreadsheet tools.  By default the text is data and round-trips
+ * unchanged ("=1+2" stays "=1+2"); files meant for spreadsheets (links,
+ * settlement) ask for the formula guard instead: a text cell that starts
+ * with = + - @ tab or CR gets a leading apostrophe ("'=1+2"), which
+ * spreadsheet tools show as text and do not run.  Numbers written with
+ * the _int/_milli writers are never guarded (-1.250 stays a number). */
 #pragma once
 
 #include <glib.h>
@@ -86,6 +90,12 @@ void          drd_csv_write_bom (GString *out);
 /* Appends one field (quoted if needed), without separator.  @len -1 =
  * NUL-terminated; NULL @field = empty. */
 void          drd_csv_write_field (GString *out, const char *field, gssize len);
+/* TRUE when a spreadsheet would take @field for a formula: it starts with
+ * '=', '+', '-', '@', tab or CR. */
+gboolean      drd_csv_text_is_formula (const char *field, gssize len);
+/* drd_csv_write_field(), with the formula guard when @spreadsheet. */
+void          drd_csv_write_text_field (GString *out, const char *field, gssize len,
+                                        gboolean spreadsheet);
 /* Appends a whole record: fields separated by ',' then CRLF. */
 void          drd_csv_write_record (GString *out, const char * const *fields, guint n_fields);
 
@@ -95,9 +105,12 @@ typedef struct {
   gboolean  in_record;
   guint     n_fields;       /* fields written in the current record */
   gsize     record_start;   /* out->len when the record began */
+  gboolean  spreadsheet;    /* formula guard on text fields (default off) */
 } DrdCsvWriter;
 
 void          drd_csv_writer_init (DrdCsvWriter *writer, GString *out, gboolean bom);
+/* Text fields get the formula guard from now on (links, settlement). */
+void          drd_csv_writer_set_spreadsheet (DrdCsvWriter *writer, gboolean spreadsheet);
 void          drd_csv_writer_field (DrdCsvWriter *writer, const char *field);
 void          drd_csv_writer_field_int (DrdCsvWriter *writer, gint64 value);
 /* Writes value / 1000 with exactly 3 decimals ("1.234", "-0.005"):

@@ -2,12 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
 
 #include "core/drd-csv.h"
+#include "service/drd-output-file.h"
 #include "service/drd-settle-export.h"
 #include "store/drd-store-settle.h"
 
@@ -118,6 +116,8 @@ drd_settle_export_write (DrdStore                *store,
   run.cancellable = cancellable;
   g_snprintf (run.id_text, sizeof run.id_text, "%" G_GINT64_FORMAT, event_id);
   drd_csv_writer_init (&run.w, run.buf, bom);
+  /* Accounting opens this in spreadsheet tools: names are not formulas. */
+  drd_csv_writer_set_spreadsheet (&run.w, TRUE);
   drd_csv_write_record (run.buf, header, G_N_ELEMENTS (header));
   ok = drd_store_settle_foreach (store, event_id, export_row, &run, error)
        && export_flush (&run, error);
@@ -141,59 +141,16 @@ drd_settle_export_to_file (DrdStore                *store,
                            guint64                 *out_n_rows,
                            GError                 **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmpl = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmp_path = g_build_filename (dir, tmpl, NULL);
-  GError *local = NULL;
-  FILE *out;
-  gboolean ok;
-  int fd;
+  DrdOutputFile *out = drd_output_file_open (path, error);
 
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("cannot create a file next to %s: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
-  out = fdopen (fd, "wb");
   if (out == NULL)
+    return FALSE;
+  if (!drd_settle_export_write (store, event_id, event_name, drd_output_file_get_stream (out),
+                                drd_output_file_get_display_name (out), bom, progress,
+                                progress_data, cancellable, out_n_rows, error))
     {
-      int saved = errno;
-
-      close (fd);
-      g_unlink (tmp_path);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("cannot write %s: %s"), path, g_strerror (saved));
+      drd_output_file_abort (out);
       return FALSE;
     }
-  ok = drd_settle_export_write (store, event_id, event_name, out, path, bom, progress,
-                                progress_data, cancellable, out_n_rows, &local);
-  if (ok && (fflush (out) != 0 || fsync (fileno (out)) != 0))
-    {
-      g_set_error (&local, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("cannot write %s: %s"), path, g_strerror (errno));
-      ok = FALSE;
-    }
-  if (fclose (out) != 0 && ok)
-    {
-      g_set_error (&local, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("cannot write %s: %s"), path, g_strerror (errno));
-      ok = FALSE;
-    }
-  if (ok && g_rename (tmp_path, path) != 0)
-    {
-      g_set_error (&local, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("cannot replace %s: %s"), path, g_strerror (errno));
-      ok = FALSE;
-    }
-  if (!ok)
-    {
-      g_unlink (tmp_path);
-      g_propagate_error (error, local);
-    }
-  return ok;
+  return drd_output_file_commit (out, error);
 }

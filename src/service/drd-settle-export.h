@@ -31,8 +31,10 @@ gboolean drd_settle_export_write (DrdStore                *store,
                                   guint64                 *out_n_rows,
                                   GError                 **error);
 
-/* Same into @path atomically: a temporary file next to it, fsync, rename;
- * on any failure (or cancellation) @path is untouched. */
+/* Same into @path through DrdOutputFile: a regular file (or a new one,
+ * 0600) atomically — temporary file, fsync, rename; on any failure (or
+ * cancellation) @path is untouched; a symlink stays a link, a FIFO or
+ * device is written into, never replaced; "-" is stdout. */
 gboolean drd_settle_export_to_file (DrdStore                *store,
                                     gint64                   event_id,
                                     const char              *event_name,

