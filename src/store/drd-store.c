@@ -12,6 +12,7 @@
 #include "store/drd-store-resources.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #ifdef __linux__
@@ -218,6 +219,17 @@ conn_open (const char  *path,
                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc;
 
+  /* SQLite creates a new database with 0644 & ~umask, and its -wal and
+   * -shm with the database's mode: create it 0600 first (an empty file is
+   * an empty database), so a --db outside the 0700 default folder is not
+   * readable by other users either. */
+  if (!read_only)
+    {
+      int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+      if (fd >= 0)
+        close (fd);
+    }
   rc = sqlite3_open_v2 (path, &conn->db, flags, NULL);
   if (rc != SQLITE_OK)
     {
