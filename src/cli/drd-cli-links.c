@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* drdeskctl links EVENT_ID [--output FILE] [--base-url URL]
+/* drdeskctl links EVENT_ID [--output FILE] [--base-url URL] [--raw]
  * drdeskctl links --rotate CUSTOMER_ID
+ * drdeskctl links --rotate-all
  * The contact list with every targeted customer's personal answer link
  * (CSV customer_id,name,phone,email,link). Links are derived from the
  * secret next to the database, so running it again prints the same links. */
@@ -60,7 +61,6 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
   g_autoptr(GBytes) secret = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *secret_path = NULL;
   g_autofree char *base = NULL;
   gint64 event_id = 0, customer_id = 0;
   int status;
@@ -70,10 +70,19 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
                                 "personal answer link."),
                               _("CSV columns: customer_id,name,phone,email,link\n"
                                 "The same link is printed every time; --rotate CUSTOMER_ID replaces\n"
-                                "one customer's link (e.g. after it leaked) and prints the new one."),
+                                "one customer's link (e.g. after it leaked) and prints the new one;\n"
+                                "--rotate-all makes a new link secret and a new link for everyone.\n"
+                                "Cells that start with = + - @ get a leading ' (spreadsheet tools\n"
+                                "would run them as formulas); --raw leaves them as they are."),
                               entries, &argc, &argv, &status))
     return status;
-  if (rotate_text != NULL)
+  if (rotate_all)
+    {
+      if (argc > 1 || rotate_text != NULL || output != NULL)
+        return drd_cli_usage_error ("links", _("--rotate-all takes no EVENT_ID, --rotate or "
+                                               "--output"));
+    }
+  else if (rotate_text != NULL)
     {
       if (argc > 1)
         return drd_cli_usage_error ("links", _("--rotate takes no EVENT_ID"));
@@ -95,8 +104,21 @@ drd_cli_cmd_links (DrdCliContext *ctx, int argc, char **argv)
   store = drd_cli_open_store (ctx, TRUE, &error);
   if (store == NULL)
     return drd_cli_fail_error (NULL, error);
-  secret_path = drd_link_secret_path (store);
-  secret = drd_link_secret_load_or_create (secret_path, &error);
+  if (rotate_all)
+    {
+      guint n = 0;
+
+      secret = drd_store_portal_rotate_all (store, drd_cli_actor (), &n, &error);
+      if (secret == NULL)
+        return drd_cli_fail_error (_("cannot rotate the answer links"), error);
+      drd_cli_note (g_dngettext (GETTEXT_PACKAGE,
+                                 "new link secret: %u customer has a new answer link; the old "
+                                 "links no longer work (restart a running serve or window)",
+                                 "new link secret: %u customers have new answer links; the old "
+                                 "links no longer work (restart a running serve or window)", n), n);
+      return DRD_CLI_EXIT_OK;
+    }
+  secret = drd_store_portal_open_secret (store, &error);
   if (secret == NULL)
     return drd_cli_fail_error (NULL, error);
   base = link_base (base_url);

@@ -24,7 +24,7 @@ G_BEGIN_DECLS
   X (customers, N_("customers import FILE.csv | customers list [--format csv|json]")) \
   X (event,     N_("event start|end|cancel|list ...")) \
   X (answer,    N_("answer EVENT_ID CUSTOMER_ID accept|deny")) \
-  X (links,     N_("links EVENT_ID [--output FILE] [--base-url URL] | links --rotate CUSTOMER_ID")) \
+  X (links,     N_("links EVENT_ID [--output FILE] [--base-url URL] | links --rotate CUSTOMER_ID | links --rotate-all")) \
   X (notifications, N_("notifications EVENT_ID")) \
   X (serve,     N_("serve [--listen ADDR:PORT] [--kepco-url URL]")) \
   X (settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key KEY]")) \

@@ -145,7 +145,6 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   g_autofree char *default_listen = NULL;
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *secret_path = NULL;
   guint port = 8088;
   int status;
 
@@ -182,8 +181,7 @@ drd_cli_cmd_serve (DrdCliContext *ctx, int argc, char **argv)
   store = drd_cli_open_store (ctx, FALSE, &error);
   if (store == NULL)
     return drd_cli_fail_error (NULL, error);
-  secret_path = drd_link_secret_path (store);
-  secret = drd_link_secret_load_or_create (secret_path, &error);
+  secret = drd_store_portal_open_secret (store, &error);
   if (secret == NULL)
     return drd_cli_fail_error (NULL, error);
   if (!drd_store_portal_ensure_tokens (store, secret, NULL, &error))

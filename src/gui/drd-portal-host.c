@@ -167,9 +167,8 @@ static void
 prepare_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   DrdStore *store = task_data;
-  g_autofree char *path = drd_link_secret_path (store);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) secret = drd_link_secret_load_or_create (path, &error);
+  g_autoptr(GBytes) secret = drd_store_portal_open_secret (store, &error);
 
   if (secret == NULL || !drd_store_portal_ensure_tokens (store, secret, NULL, &error))
     g_task_return_error (task, g_steal_pointer (&error));

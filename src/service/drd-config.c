@@ -845,17 +845,28 @@ drd_config_load_service_key (const char  *db_path,
                              GError     **error)
 {
   g_autofree char *path = NULL;
+
+  g_return_val_if_fail (db_path != NULL, FALSE);
+  path = drd_config_service_key_path (db_path);
+  return drd_config_load_service_key_file (path, TRUE, out_key, error);
+}
+
+gboolean
+drd_config_load_service_key_file (const char  *path,
+                                  gboolean     missing_ok,
+                                  char       **out_key,
+                                  GError     **error)
+{
   g_autofree char *display = NULL;
   char buf[SERVICE_KEY_MAX + 2];
   struct stat st;
   gssize total = 0;
   int fd;
 
-  g_return_val_if_fail (db_path != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (out_key != NULL, FALSE);
 
   *out_key = NULL;
-  path = drd_config_service_key_path (db_path);
   display = g_filename_display_name (path);
 
   fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0);
@@ -863,7 +874,7 @@ drd_config_load_service_key (const char  *db_path,
     {
       int saved = errno;
 
-      if (saved == ENOENT)
+      if (saved == ENOENT && missing_ok)
         return TRUE;   /* no key configured */
       g_set_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_KEY_FILE,
                    _("Cannot open the KEPCO service key file %s: %s"),

@@ -154,6 +154,12 @@ char       *drd_config_service_key_path (const char *db_path);
 gboolean    drd_config_load_service_key (const char  *db_path,
                                          char       **out_key,
                                          GError     **error);
+/* The same rules for a key file named by the operator (`settle
+ * --service-key-file`); with @missing_ok FALSE a missing file is an error. */
+gboolean    drd_config_load_service_key_file (const char  *path,
+                                              gboolean     missing_ok,
+                                              char       **out_key,
+                                              GError     **error);
 /* Writes @key atomically with mode 0600; NULL or "" removes the file. */
 gboolean    drd_config_save_service_key (const char  *db_path,
                                          const char  *key,

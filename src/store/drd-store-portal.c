@@ -226,6 +226,191 @@ secret_id (GBytes *secret)
   return g_strndup (g_checksum_get_string (sum), 16);
 }
 
+static gboolean fill_tokens (DrdStore *store, GBytes *secret, gboolean rotate_all,
+                             const char *actor, guint *out_n_updated, GError **error);
+
+/* Links were issued: some customer has a token hash. */
+static gboolean
+links_issued (sqlite3   *db,
+              gboolean  *out_issued,
+              GError   **error)
+{
+  sqlite3_stmt *stmt = drd_store_prepare (db, "SELECT EXISTS (SELECT 1 FROM customers "
+                                              "WHERE token_hash IS NOT NULL)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "look for issued links");
+  *out_issued = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+typedef struct {
+  char     *secret_id;   /* out: NULL when none was recorded */
+  gboolean  issued;      /* out */
+} IssuedOp;
+
+static gboolean
+issued_run (sqlite3  *db,
+            gpointer  data,
+            GError  **error)
+{
+  IssuedOp *op = data;
+  sqlite3_stmt *stmt = drd_store_prepare (db, "SELECT value FROM settings WHERE key = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, SECRET_ID_KEY, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    op->secret_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    return drd_store_set_sqlite_error (error, db, "read portal.secret_id");
+  return links_issued (db, &op->issued, error);
+}
+
+GBytes *
+drd_store_portal_open_secret (DrdStore  *store,
+                              GError   **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(GBytes) secret = NULL;
+  IssuedOp op = { NULL, FALSE };
+  int fd;
+
+  g_return_val_if_fail (DRD_IS_STORE (store), NULL);
+
+  path = drd_link_secret_path (store);
+  if (!drd_store_read (store, issued_run, &op, error))
+    return NULL;
+  if (op.secret_id == NULL || !op.issued)
+    return drd_link_secret_load_or_create (path, error);   /* nothing to lose yet */
+
+  display = g_filename_display_name (path);
+  fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0 && errno == ENOENT)
+    {
+      g_free (op.secret_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The link secret %s is missing, but the customers' answer links were made "
+                     "with it: restore it from a backup to keep those links working, or run "
+                     "'drdeskctl links --rotate-all' to give every customer a new link "
+                     "(the old links stop working)"), display);
+      return NULL;
+    }
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_free (op.secret_id);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot open the link secret %s: %s"), display, g_strerror (saved));
+      return NULL;
+    }
+  secret = read_secret (fd, path, error);
+  close (fd);
+  if (secret == NULL)
+    {
+      g_free (op.secret_id);
+      return NULL;
+    }
+  id = secret_id (secret);
+  if (!g_str_equal (id, op.secret_id))
+    {
+      g_free (op.secret_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The link secret %s is not the one the customers' answer links were made "
+                     "with (was it replaced?): put the original back to keep those links "
+                     "working, or run 'drdeskctl links --rotate-all' to give every customer a "
+                     "new link (the old links stop working)"), display);
+      return NULL;
+    }
+  g_free (op.secret_id);
+  return g_steal_pointer (&secret);
+}
+
+GBytes *
+drd_store_portal_rotate_all (DrdStore    *store,
+                             const char  *actor,
+                             guint       *out_n_customers,
+                             GError     **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *tmp = NULL;
+  guint8 bytes[DRD_LINK_SECRET_LEN];
+  g_autoptr(GBytes) secret = NULL;
+  int fd;
+
+  g_return_val_if_fail (DRD_IS_STORE (store), NULL);
+
+  path = drd_link_secret_path (store);
+  if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Cannot get random bytes for the link secret: %s"), g_strerror (errno));
+      return NULL;
+    }
+  secret = g_bytes_new (bytes, sizeof bytes);
+  explicit_bzero (bytes, sizeof bytes);
+
+  /* The new secret on disk first (not yet in place), then every hash and
+   * the secret's id in one transaction, then the rename. Interrupted
+   * anywhere, the next start says the secret does not match and running
+   * --rotate-all again finishes the job. */
+  tmp = g_strconcat (path, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the link secret %s: %s"), path, g_strerror (saved));
+      return NULL;
+    }
+  if (write (fd, g_bytes_get_data (secret, NULL), DRD_LINK_SECRET_LEN) != DRD_LINK_SECRET_LEN
+      || fsync (fd) != 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot write the link secret %s: %s"), path, g_strerror (saved));
+      return NULL;
+    }
+  close (fd);
+  if (!fill_tokens (store, secret, TRUE, actor, out_n_customers, error))
+    {
+      g_unlink (tmp);
+      return NULL;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot put the new link secret in place at %s: %s; run "
+                     "'drdeskctl links --rotate-all' again"), path, g_strerror (saved));
+      return NULL;
+    }
+  {
+    g_autofree char *dir = g_path_get_dirname (path);
+    int dfd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+    if (dfd >= 0)
+      {
+        fsync (dfd);
+        close (dfd);
+      }
+  }
+  return g_steal_pointer (&secret);
+}
+
 /* ------------------------------------------------------------------ */
 /* Token epoch                                                        */
 
@@ -272,6 +457,8 @@ read_token_epoch (sqlite3  *db,
 
 typedef struct {
   char    *secret_id;
+  gboolean rotate_all;   /* in: a deliberate new secret (links --rotate-all) */
+  const char *actor;     /* in, with rotate_all: for the audit row */
   gboolean all;          /* out of the check: the secret changed */
   GArray  *ids;          /* gint64 customer ids needing a hash */
   GArray  *generations;  /* gint64, parallel */
@@ -311,6 +498,24 @@ fill_check_run (sqlite3  *db,
     op->all = TRUE;
   else
     return drd_store_set_sqlite_error (error, db, "read portal.secret_id");
+  if (rc == SQLITE_ROW && op->all && !op->rotate_all)
+    {
+      gboolean issued = FALSE;
+
+      /* Links were made with another secret (e.g. a process that still
+       * holds the old one after `links --rotate-all`): never switch every
+       * customer's link behind the operator's back. */
+      if (!links_issued (db, &issued, error))
+        return FALSE;
+      if (issued)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("The link secret in use is not the one the answer links were made "
+                         "with (they were rotated with 'drdeskctl links --rotate-all' since "
+                         "this process started?); restart it"));
+          return FALSE;
+        }
+    }
 
   stmt = drd_store_prepare (db, op->all
                             ? "SELECT id, token_generation FROM customers"
@@ -368,6 +573,20 @@ fill_write_run (sqlite3  *db,
 
   if ((op->n_updated > 0 || op->all) && !bump_token_epoch (db, error))
     return FALSE;
+  if (op->rotate_all)
+    {
+      g_autofree char *detail = g_strdup_printf ("{\"customers\":%u}", op->n_updated);
+
+      stmt = drd_store_prepare (db, "INSERT INTO audit_log (at, actor, action, detail) "
+                                    "VALUES (?1, ?2, 'token.rotate_all', ?3)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, drd_store_now ());
+      sqlite3_bind_text (stmt, 2, op->actor != NULL ? op->actor : "system", -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, detail, -1, SQLITE_STATIC);
+      if (!drd_store_step_done (db, stmt, "audit token.rotate_all", error))
+        return FALSE;
+    }
 
   stmt = drd_store_prepare (db, "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
@@ -378,19 +597,20 @@ fill_write_run (sqlite3  *db,
   return drd_store_step_done (db, stmt, "store portal.secret_id", error);
 }
 
-gboolean
-drd_store_portal_ensure_tokens (DrdStore *store,
-                                GBytes   *secret,
-                                guint    *out_n_updated,
-                                GError  **error)
+static gboolean
+fill_tokens (DrdStore   *store,
+             GBytes     *secret,
+             gboolean    rotate_all,
+             const char *actor,
+             guint      *out_n_updated,
+             GError    **error)
 {
   FillOp *op;
   gboolean ok = TRUE;
 
-  g_return_val_if_fail (DRD_IS_STORE (store), FALSE);
-  g_return_val_if_fail (secret != NULL, FALSE);
-
   op = g_new0 (FillOp, 1);
+  op->rotate_all = rotate_all;
+  op->actor = actor;
   op->secret_id = secret_id (secret);
   op->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   op->generations = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -415,6 +635,17 @@ drd_store_portal_ensure_tokens (DrdStore *store,
     *out_n_updated = op->n_updated;
   fill_op_free (op);
   return ok;
+}
+
+gboolean
+drd_store_portal_ensure_tokens (DrdStore *store,
+                                GBytes   *secret,
+                                guint    *out_n_updated,
+                                GError  **error)
+{
+  g_return_val_if_fail (DRD_IS_STORE (store), FALSE);
+  g_return_val_if_fail (secret != NULL, FALSE);
+  return fill_tokens (store, secret, FALSE, NULL, out_n_updated, error);
 }
 
 static void

@@ -65,6 +65,24 @@ GBytes  *drd_link_secret_load_or_create (const char *path,
 
 /* ---- tokens in the database ---- */
 
+/* The secret of @store's links (the window, serve and links use this).
+ * Before any link was issued it is created when absent (as
+ * drd_link_secret_load_or_create()); afterwards a missing file, or one
+ * that is not the secret the links were made with (its id is kept in the
+ * settings table), is an error that says so and names the way out
+ * (`drdeskctl links --rotate-all`) — never a silent new secret, which
+ * would change every customer's link. Blocking (one read). */
+GBytes  *drd_store_portal_open_secret (DrdStore  *store,
+                                       GError   **error);
+/* A deliberate new secret: every customer's link hash is replaced and the
+ * old links stop working (audited 'token.rotate_all'); the new secret
+ * replaces <db>.secret. Processes holding the old secret (a running
+ * serve or window) must be restarted. Blocking. */
+GBytes  *drd_store_portal_rotate_all (DrdStore    *store,
+                                      const char  *actor,
+                                      guint       *out_n_customers,
+                                      GError     **error);
+
 /* Fills token_hash for customers without one (all of them when the
  * secret changed). Runs on the writer thread in its own transaction;
  * blocking: call from a worker or before the main loop. */
