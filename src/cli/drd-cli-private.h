@@ -27,7 +27,7 @@ G_BEGIN_DECLS
   X (links,     N_("links EVENT_ID [--output FILE] [--base-url URL] | links --rotate CUSTOMER_ID | links --rotate-all")) \
   X (notifications, N_("notifications EVENT_ID")) \
   X (serve,     N_("serve [--listen ADDR:PORT] [--kepco-url URL]")) \
-  X (settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key KEY]")) \
+  X (settle,    N_("settle EVENT_ID [--kepco-url URL] [--service-key-file FILE]")) \
   X (export,    N_("export settlement EVENT_ID [--output FILE] [--bom]")) \
   X (baseline,  N_("baseline --method max-4-5|mid-6-10 --readings FILE.csv " \
                    "--event-start ISO8601 --event-end ISO8601 ..."))

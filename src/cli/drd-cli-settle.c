@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* drdeskctl settle EVENT_ID [--kepco-url URL] [--service-key KEY] */
+/* drdeskctl settle EVENT_ID [--kepco-url URL] [--service-key-file FILE] */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -111,15 +111,68 @@ print_summary (DrdStore *store,
   return DRD_CLI_EXIT_OK;
 }
 
+/* The KEPCO service key, never from the command line if it can be helped:
+ * --service-key-file FILE, the deprecated --service-key KEY (with a
+ * warning), DRD_KEPCO_SERVICE_KEY, then <db>.kepco-key. */
+static gboolean
+service_key_from (DrdCliContext  *ctx,
+                  const char     *key_file,
+                  char          **key,
+                  GError        **error)
+{
+  const char *env = g_getenv ("DRD_KEPCO_SERVICE_KEY");
+
+  if (key_file != NULL)
+    {
+      g_clear_pointer (key, g_free);
+      if (!drd_config_load_service_key_file (key_file, FALSE, key, error))
+        return FALSE;
+      if (*key == NULL)
+        {
+          g_autofree char *display = g_filename_display_name (key_file);
+
+          g_set_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_KEY_FILE,
+                       _("The KEPCO service key file %s is empty."), display);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (*key != NULL)
+    {
+      drd_cli_note (_("warning: --service-key shows the key to every user of this machine "
+                      "(ps); use --service-key-file FILE, DRD_KEPCO_SERVICE_KEY or the key file "
+                      "next to the database instead"));
+      return TRUE;
+    }
+  if (env != NULL && *env != '\0')
+    {
+      g_autofree char *text = g_strstrip (g_strdup (env));
+
+      for (const char *p = text; *p != '\0'; p++)
+        if ((guchar) *p < 0x20 || *p == 0x7f)
+          {
+            g_set_error (error, DRD_CONFIG_ERROR, DRD_CONFIG_ERROR_KEY_FILE,
+                         _("DRD_KEPCO_SERVICE_KEY must hold the key alone on one line."));
+            return FALSE;
+          }
+      *key = g_steal_pointer (&text);
+      return TRUE;
+    }
+  return drd_config_load_service_key (ctx->db_path, key, error);
+}
+
 int
 drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
 {
-  g_autofree char *kepco_url = NULL, *service_key = NULL;
+  g_autofree char *kepco_url = NULL, *service_key = NULL, *key_file = NULL;
   const GOptionEntry entries[] = {
     { "kepco-url", 0, 0, G_OPTION_ARG_STRING, &kepco_url,
       N_("KEPCO API base URL (default: the kepco-base-url setting, http://127.0.0.1:8089)"), "URL" },
-    { "service-key", 0, 0, G_OPTION_ARG_STRING, &service_key,
-      N_("KEPCO service key (default: the key file next to the database); never printed"), "KEY" },
+    { "service-key-file", 0, 0, G_OPTION_ARG_FILENAME, &key_file,
+      N_("Read the KEPCO service key from FILE (mode 0600; default: DRD_KEPCO_SERVICE_KEY, "
+         "else the key file next to the database)"), "FILE" },
+    /* Deprecated: every user sees the command line (ps); kept for scripts. */
+    { "service-key", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &service_key, NULL, "KEY" },
     { NULL }
   };
   g_autoptr(DrdStore) store = NULL;
@@ -176,7 +229,7 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   config = drd_config_new ();
   if (kepco_url == NULL)
     kepco_url = drd_config_dup_kepco_base_url (config);
-  if (service_key == NULL && !drd_config_load_service_key (ctx->db_path, &service_key, &error))
+  if (!service_key_from (ctx, key_file, &service_key, &error))
     return drd_cli_fail_error (_("KEPCO service key"), error);
   if (!g_str_has_prefix (kepco_url, "http://") && !g_str_has_prefix (kepco_url, "https://"))
     return drd_cli_fail (_("--kepco-url must be an http:// or https:// URL"));
