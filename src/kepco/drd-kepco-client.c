@@ -66,6 +66,7 @@ struct _DrdKepcoClient
   GSource *cooldown_src;     /* flips OPEN to HALF_OPEN for whoever watches */
   gboolean probe_in_flight;
   char *last_error;
+  guint unusable_streak;     /* failures in a row that were bad answers (see below) */
   guint64 n_requests;
   guint64 n_failures;
   guint64 n_retries;
@@ -498,6 +499,7 @@ attempt_done (Request     *r,
 
   if (error == NULL)
     {
+      self->unusable_streak = 0;
       breaker_success (self);
       request_finish_day (r, day);
       pump (self);
@@ -507,7 +509,15 @@ attempt_done (Request     *r,
   self->n_failures++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILURES]);
   set_last_error (self, error->message);
-  if (retryable)
+  /* A server that answers, but with something that is not meter data (an
+   * HTML page, an empty 200) or behind a certificate we do not trust, is
+   * not an outage that passes: count those in a row for the settler. */
+  if (g_error_matches (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED)
+      || g_error_matches (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_TLS))
+    self->unusable_streak++;
+  else if (retryable)
+    self->unusable_streak = 0;
+  if (retryable || g_error_matches (error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_TLS))
     breaker_failure (self, was_probe);
   else
     breaker_success (self);   /* a 4xx means the server is up and answering */
@@ -552,6 +562,35 @@ fail_attempt (Request    *r,
                 retryable);
 }
 
+/* What came back instead of a meter day, for the operator: "an empty
+ * answer (HTTP 200)", "an HTML page (HTTP 200, text/html) starting
+ * “<html><body>Service…”". */
+static char *
+describe_body (Request *r)
+{
+  const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (r->msg),
+                                                            NULL);
+  guint status = soup_message_get_status (r->msg);
+  const char *p = (const char *) r->body->data, *end = p + r->body->len;
+  g_autoptr(GString) start = g_string_new (NULL);
+  const char *kind;
+
+  while (p < end && g_ascii_isspace (*p))
+    p++;
+  if (p == end)
+    return g_strdup_printf (_("an empty answer (HTTP %u)"), status);
+  for (const char *q = p; q < end && start->len < 40; q++)
+    g_string_append_c (start, (*q >= 0x20 && *q < 0x7f) ? *q : '?');
+  if (end - p > 40)
+    g_string_append (start, "…");
+  if (*p == '<' || (type != NULL && (strstr (type, "html") != NULL || strstr (type, "xml") != NULL)))
+    kind = _("an HTML or XML page instead of JSON");
+  else
+    kind = _("an answer that is not KEPCO meter data");
+  return g_strdup_printf (_("%s (HTTP %u, %s) starting “%s”"), kind, status,
+                          type != NULL ? type : _("no Content-Type"), start->str);
+}
+
 static void
 evaluate (Request *r)
 {
@@ -586,7 +625,10 @@ evaluate (Request *r)
                              r->cust_no, r->date, &error);
   if (day == NULL)
     {
-      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, error->message);
+      g_autofree char *what = describe_body (r);
+      g_autofree char *detail = g_strdup_printf ("%s: %s", what, error->message);
+
+      fail_attempt (r, DRD_KEPCO_ERROR_MALFORMED, TRUE, detail);
       return;
     }
   attempt_done (r, day, NULL, FALSE);
@@ -603,6 +645,12 @@ transport_failed (Request *r,
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     attempt_done (r, NULL, cancelled_error (), FALSE);
+  else if (error->domain == G_TLS_ERROR)
+    {
+      g_autofree char *detail = g_strdup_printf (_("the server's TLS certificate is not trusted "
+                                                   "(%s); not retried"), error->message);
+      fail_attempt (r, DRD_KEPCO_ERROR_TLS, FALSE, detail);
+    }
   else
     fail_attempt (r, DRD_KEPCO_ERROR_NETWORK, TRUE, error->message);
 }
@@ -818,6 +866,13 @@ drd_kepco_client_reset_breaker (DrdKepcoClient *self)
   g_return_if_fail (DRD_IS_KEPCO_CLIENT (self));
   breaker_clear (self);
   set_breaker (self, DRD_KEPCO_BREAKER_CLOSED);
+}
+
+gboolean
+drd_kepco_client_answers_unusable (DrdKepcoClient *self)
+{
+  g_return_val_if_fail (DRD_IS_KEPCO_CLIENT (self), FALSE);
+  return self->unusable_streak >= MAX (self->breaker_threshold, 1u);
 }
 
 char *

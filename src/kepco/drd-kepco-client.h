@@ -20,7 +20,10 @@
  *  - HTTP_CLIENT (4xx): not retried; usually the service key or the
  *    customer number: show "last-error" to the operator.
  *  - HTTP_SERVER / TIMEOUT / NETWORK / MALFORMED: already retried
- *    "max-attempts" times; retry the job later.
+ *    "max-attempts" times; retry the job later (a MALFORMED message says
+ *    what came instead: an HTML page, an empty answer…).
+ *  - TLS: the certificate is not trusted; not retried (counts against the
+ *    breaker). See drd_kepco_client_answers_unusable().
  *  - The queue is unbounded: keep a few × "max-in-flight" requests
  *    outstanding rather than queueing a million at once. */
 #pragma once
@@ -74,6 +77,12 @@ DrdKepcoDay *drd_kepco_client_fetch_day_finish (DrdKepcoClient  *client,
 DrdKepcoBreakerState drd_kepco_client_get_breaker_state (DrdKepcoClient *client);
 /* Closes the breaker now (the operator's "try again now"). */
 void                 drd_kepco_client_reset_breaker (DrdKepcoClient *client);
+/* TRUE when the last "breaker-threshold" attempts in a row reached a
+ * server that answered with something that is not meter data (an HTML
+ * page, an empty 200) or whose TLS certificate is not trusted: a wrong
+ * URL or a proxy in between, not an outage that waiting fixes.
+ * dup_last_error() says which. */
+gboolean             drd_kepco_client_answers_unusable (DrdKepcoClient *client);
 /* Redacted; NULL before the first failure. */
 char                *drd_kepco_client_dup_last_error (DrdKepcoClient *client);
 guint64              drd_kepco_client_get_n_requests (DrdKepcoClient *client);

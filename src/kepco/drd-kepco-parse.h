@@ -26,6 +26,7 @@ typedef enum {
   DRD_KEPCO_ERROR_BREAKER_OPEN,      /* failing fast: the link is considered down */
   DRD_KEPCO_ERROR_NETWORK,           /* could not connect / connection lost */
   DRD_KEPCO_ERROR_INVALID_ARGUMENT,  /* bad customer number or date from the caller */
+  DRD_KEPCO_ERROR_TLS,               /* the server's certificate is not trusted: not retried */
 } DrdKepcoError;
 
 typedef enum {

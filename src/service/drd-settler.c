@@ -720,6 +720,30 @@ job_fetches_done (DrdSettler *self,
       drd_settler_stop (self);
       return;
     }
+  if (self->event_task != NULL
+      && (g_error_matches (job->error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_TLS)
+          || ((job->breaker || g_error_matches (job->error, DRD_KEPCO_ERROR, DRD_KEPCO_ERROR_MALFORMED))
+              && drd_kepco_client_answers_unusable (self->client))))
+    {
+      /* Not an outage: the server answers, but not with meter data (an
+       * HTML page, an empty 200 — a wrong URL or a proxy), or its
+       * certificate is not trusted. `settle` says so and stops instead of
+       * waiting on "circuit breaker open" forever; the jobs keep the cause. */
+      GTask *task = g_steal_pointer (&self->event_task);
+      g_autofree char *cause = job->error != NULL ? g_strdup (job->error->message)
+                                                  : drd_kepco_client_dup_last_error (self->client);
+      g_autofree char *msg = g_strdup_printf ("KEPCO: %s", cause != NULL ? cause : _("unknown"));
+
+      set_last_error (self, msg);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("KEPCO's answers cannot be used (%s); this is not an outage that "
+                                 "waiting fixes: check the KEPCO URL (address, a proxy in between, "
+                                 "its TLS certificate)"), cause != NULL ? cause : _("unknown"));
+      g_object_unref (task);
+      batch_add_wait (self, job, 0, FALSE, msg);
+      drd_settler_stop (self);
+      return;
+    }
   if (job->error != NULL)
     {
       gint attempts = job->cust->attempts + 1;
@@ -734,9 +758,16 @@ job_fetches_done (DrdSettler *self,
     {
       guint cooldown_ms = 30000;
 
+      g_autofree char *cause = drd_kepco_client_dup_last_error (self->client);
+      g_autofree char *msg = NULL;
+
+      /* Show and keep why the link is down, not only that it is. */
+      msg = cause != NULL ? g_strdup_printf ("KEPCO link down (circuit breaker open); last error: %s",
+                                             cause)
+                          : g_strdup ("KEPCO link down (circuit breaker open)");
+      set_last_error (self, msg);
       g_object_get (self->client, "breaker-cooldown-ms", &cooldown_ms, NULL);
-      batch_add_wait (self, job, MAX (1, (cooldown_ms + 999) / 1000), FALSE,
-                      "KEPCO link down (circuit breaker open)");
+      batch_add_wait (self, job, MAX (1, (cooldown_ms + 999) / 1000), FALSE, msg);
       return;
     }
   if (job->not_yet)

