@@ -1628,6 +1628,99 @@ test_export_formula_guard (Fixture       *f,
   g_assert_cmpuint (n_negative, >, 0);
 }
 
+/* An HTTPS "KEPCO" whose certificate nobody trusts (self-signed, made
+ * here with openssl): a certificate error, said as such, and settle
+ * stops at once instead of retrying. */
+static void
+test_cli_untrusted_certificate (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *cert = NULL, *key = NULL, *id = NULL, *out = NULL, *err = NULL, *url = NULL;
+  g_autoptr(GTlsCertificate) tls = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  FakeKepco fk = { NULL, FAKE_HTML, NULL, NULL, 0 };
+  GSList *uris;
+  int status = 0;
+
+  if (!g_file_test ("/usr/bin/openssl", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no /usr/bin/openssl");
+      return;
+    }
+  fixture_setup_at (f, 5, "2026-10-14T14:00:00+09:00", "2026-10-14T16:00:00+09:00");
+  g_clear_object (&f->store);
+  cert = g_build_filename (f->dir, "cert.pem", NULL);
+  key = g_build_filename (f->dir, "key.pem", NULL);
+  {
+    const char *argv[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", key, "-out", cert, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
+                                 | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+  }
+  tls = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  server = soup_server_new ("tls-certificate", tls, NULL);
+  soup_server_add_handler (server, NULL, fake_handler, &fk, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY
+                                           | SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+    const char *env[] = { "DRD_KEPCO_SERVICE_KEY", "k", NULL };
+
+    g_assert_cmpint (run_ctl_looping (args, env, 60, &out, &err), ==, 1);
+  }
+  g_assert_nonnull (strstr (err, "TLS certificate is not trusted"));
+  g_assert_cmpuint (fk.n_requests, ==, 0);
+  soup_server_disconnect (server);
+  g_free (fk.last_key);
+}
+
+/* Nobody listens: an outage (it may come back), so settle waits — but its
+ * progress says why, not only "circuit breaker open". */
+static void
+test_cli_refused_shows_cause (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *id = NULL, *out = NULL, *err = NULL, *url = NULL;
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) any = NULL, bound = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+
+  fixture_setup_at (f, 5, "2026-10-14T14:00:00+09:00", "2026-10-14T16:00:00+09:00");
+  g_clear_object (&f->store);
+  /* a port that is bound but not listening refuses connections */
+  sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (sock, any, FALSE, &error));
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+    const char *env[] = { "DRD_KEPCO_SERVICE_KEY", "k", NULL };
+
+    /* still waiting after 15 s: killed by the helper */
+    g_assert_cmpint (run_ctl_looping (args, env, 15, &out, &err), ==, -1);
+  }
+  g_assert_nonnull (strstr (err, "circuit breaker open"));
+  g_assert_nonnull (strstr (err, "onnection refused"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1654,6 +1747,10 @@ main (int argc, char **argv)
               test_cli_html_answers, fixture_teardown);
   g_test_add ("/settle/cli-empty-answers", Fixture, NULL, fixture_setup_later,
               test_cli_empty_answers, fixture_teardown);
+  g_test_add ("/settle/cli-untrusted-certificate", Fixture, NULL, fixture_setup_later,
+              test_cli_untrusted_certificate, fixture_teardown);
+  g_test_add ("/settle/cli-refused-shows-cause", Fixture, NULL, fixture_setup_later,
+              test_cli_refused_shows_cause, fixture_teardown);
 #undef ADD
   return g_test_run ();
 }
