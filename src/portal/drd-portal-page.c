@@ -43,6 +43,21 @@ take_var (GHashTable *vars,
   g_hash_table_replace (vars, (gpointer) name, value);
 }
 
+/* "What is asked: … during %s." around a time that must not break. */
+static void
+set_asked (GHashTable    *vars,
+           DrdPortalLang  lang,
+           const char    *when)
+{
+  const char *fmt = drd_portal_str (lang, DRD_PS_ASKED);
+  const char *at = strstr (fmt, "%s");
+
+  g_assert (at != NULL);
+  take_var (vars, "asked_before", g_strndup (fmt, at - fmt));
+  set_var (vars, "asked_when", when);
+  set_var (vars, "asked_after", at + 2);
+}
+
 /* Why an event no longer takes answers, or NULL when it does. */
 static const char *
 closed_reason (DrdPortalLang         lang,
@@ -86,7 +101,25 @@ render_event (const DrdPortalEvent *e,
   set_var (vars, "name", e->name);
   set_var (vars, "kind", drd_portal_kind_str (lang, e->kind));
   set_var (vars, "t_window", drd_portal_str (lang, DRD_PS_WINDOW));
-  take_var (vars, "window", drd_portal_format_window (lang, e->start_at, e->end_at));
+  {
+    g_autofree char *day = NULL, *hours = NULL;
+
+    /* Two parts that each stay on one line of a 390 px phone. */
+    if (drd_portal_format_window_parts (lang, e->start_at, e->end_at, &day, &hours))
+      {
+        take_var (vars, "window_day", g_steal_pointer (&day));
+        take_var (vars, "window_hours", g_strdup_printf ("%s KST", hours));
+        set_asked (vars, lang, hours);
+      }
+    else
+      {
+        g_autofree char *window = drd_portal_format_window (lang, e->start_at, e->end_at);
+
+        take_var (vars, "window_day", g_steal_pointer (&day));
+        take_var (vars, "window_hours", g_strdup_printf ("– %s KST", hours));
+        set_asked (vars, lang, window);
+      }
+  }
   set_var (vars, "t_deadline", drd_portal_str (lang, DRD_PS_DEADLINE));
   take_var (vars, "deadline", drd_portal_format_time (lang, e->answer_deadline));
   set_var (vars, "t_status", drd_portal_str (lang, DRD_PS_STATUS));
@@ -95,7 +128,6 @@ render_event (const DrdPortalEvent *e,
   set_var (vars, "t_your_answer", drd_portal_str (lang, DRD_PS_YOUR_ANSWER));
   set_var (vars, "answer", drd_portal_answer_str (lang, e->answer));
   set_var (vars, "answer_key", drd_answer_to_string (e->answer));
-  set_var (vars, "t_asked", drd_portal_str (lang, DRD_PS_ASKED));
   set_var (vars, "state", reason ? "is-closed" : "is-open");
 
   if (e->answered_at > 0)

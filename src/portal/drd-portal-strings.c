@@ -13,8 +13,8 @@ static const char *const strings[DRD_PS_N_STRINGS][2] = {
                                 "There is no DR event to answer right now." },
   [DRD_PS_WINDOW]           = { "시간", "Time" },
   [DRD_PS_DEADLINE]         = { "응답 마감", "Answer by" },
-  [DRD_PS_ASKED]            = { "요청 내용: 이 시간 동안 전력 사용을 줄여 주세요.",
-                                "What is asked: use less electricity during this time." },
+  [DRD_PS_ASKED]            = { "요청 내용: %s 동안 전력 사용을 줄여 주세요.",
+                                "What is asked: use less electricity during %s." },
   [DRD_PS_YOUR_ANSWER]      = { "현재 응답", "Your answer" },
   [DRD_PS_ANSWERED_AT]      = { "응답 시각", "Answered at" },
   [DRD_PS_BUTTON_ACCEPT]    = { "참여하기", "Accept" },
@@ -130,17 +130,36 @@ drd_portal_format_time (DrdPortalLang lang,
                           g_date_time_get_hour (t), g_date_time_get_minute (t));
 }
 
-char *
-drd_portal_format_window (DrdPortalLang lang,
-                          gint64        start,
-                          gint64        end)
+static char *
+format_day (DrdPortalLang lang,
+            GDateTime    *t)
+{
+  int wd = g_date_time_get_day_of_week (t);
+
+  if (lang == DRD_PORTAL_LANG_EN)
+    return g_strdup_printf ("%s %04d-%02d-%02d", en_weekdays[wd], g_date_time_get_year (t),
+                            g_date_time_get_month (t), g_date_time_get_day_of_month (t));
+  return g_strdup_printf ("%04d-%02d-%02d (%s)", g_date_time_get_year (t),
+                          g_date_time_get_month (t), g_date_time_get_day_of_month (t),
+                          ko_weekdays[wd]);
+}
+
+gboolean
+drd_portal_format_window_parts (DrdPortalLang   lang,
+                                gint64          start,
+                                gint64          end,
+                                char          **out_day,
+                                char          **out_hours)
 {
   g_autoptr(GDateTime) s = seoul_time (start);
   g_autoptr(GDateTime) e = seoul_time (end);
-  g_autofree char *first = drd_portal_format_time (lang, start);
 
   if (s == NULL || e == NULL)
-    return g_strdup ("");
+    {
+      *out_day = g_strdup ("");
+      *out_hours = g_strdup ("");
+      return FALSE;
+    }
   /* An end at local midnight is shown as 24:00 of the same day. */
   if (end - start < 86400 &&
       (g_date_time_get_day_of_year (s) == g_date_time_get_day_of_year (e) ||
@@ -151,12 +170,28 @@ drd_portal_format_window (DrdPortalLang lang,
 
       if (g_date_time_get_day_of_year (s) != g_date_time_get_day_of_year (e))
         h = 24;
-      return g_strdup_printf ("%s–%02d:%02d (KST)", first, h, m);
+      *out_day = format_day (lang, s);
+      *out_hours = g_strdup_printf ("%02d:%02d–%02d:%02d", g_date_time_get_hour (s),
+                                    g_date_time_get_minute (s), h, m);
+      return TRUE;
     }
-  {
-    g_autofree char *last = drd_portal_format_time (lang, end);
-    return g_strdup_printf ("%s – %s (KST)", first, last);
-  }
+  *out_day = drd_portal_format_time (lang, start);
+  *out_hours = drd_portal_format_time (lang, end);
+  return FALSE;
+}
+
+char *
+drd_portal_format_window (DrdPortalLang lang,
+                          gint64        start,
+                          gint64        end)
+{
+  g_autofree char *day = NULL, *hours = NULL;
+
+  if (drd_portal_format_window_parts (lang, start, end, &day, &hours))
+    return g_strdup_printf ("%s %s (KST)", day, hours);
+  if (*day == '\0')
+    return g_strdup ("");
+  return g_strdup_printf ("%s – %s (KST)", day, hours);
 }
 
 char *

@@ -78,6 +78,14 @@ char *drd_portal_format_time (DrdPortalLang lang,
 char *drd_portal_format_window (DrdPortalLang lang,
                                 gint64        start,
                                 gint64        end);
+/* The same window in two parts that must not break inside: TRUE for one
+ * day ("Wed 2026-07-01", "14:00–16:00"), FALSE for one over midnight or
+ * longer (the start and the end, each with its date). */
+gboolean drd_portal_format_window_parts (DrdPortalLang   lang,
+                                         gint64          start,
+                                         gint64          end,
+                                         char          **out_day,
+                                         char          **out_hours);
 
 /* ISO 8601 with +09:00, e.g. 2026-07-01T14:00:00+09:00 (for JSON). */
 char *drd_portal_iso8601 (gint64 unix_utc);

@@ -230,6 +230,52 @@ test('a hostile customer name is shown as text, never run', async () => {
   await context.close();
 });
 
+// The answer page on a 390 px phone, in both languages: the chosen answer
+// is a filled, pressed button with a check mark and the "Your answer" row;
+// the page says what is asked (reduce during HH:MM–HH:MM); "answers
+// closed" is information, not an error; the time range never breaks
+// inside the day or the hours.
+async function checkPhoneLayout(locale, customer, chosen, other, shot) {
+  const { context, page, problems } = await phonePage(locale);
+  await page.goto(baseUrl + links[customer]);
+  const open = page.locator(`#event-${openEvent}`);
+  const pressed = open.locator(`button.${chosen}`);
+  const unpressed = open.locator(`button.${other}`);
+  assert.equal(await pressed.getAttribute('aria-pressed'), 'true');
+  assert.equal(await unpressed.getAttribute('aria-pressed'), 'false');
+  const bg = (loc) => loc.evaluate((el) => getComputedStyle(el).backgroundColor);
+  const check = (loc) => loc.evaluate((el) => getComputedStyle(el, '::before').content);
+  assert.notEqual(await bg(pressed), 'rgb(255, 255, 255)');   // filled
+  assert.equal(await bg(unpressed), 'rgb(255, 255, 255)');    // outlined only
+  assert.match(await check(pressed), /✓/);
+  assert.equal(await check(unpressed), 'none');
+  assert.match(await open.locator('.asked').textContent(), /\d\d:\d\d–\d\d:\d\d/);
+
+  for (const id of [openEvent, lateEvent]) {
+    const parts = page.locator(`#event-${id} .window .nowrap`);
+    assert.equal(await parts.count(), 2);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(await parts.nth(i).evaluate((el) => el.getClientRects().length), 1,
+        `time range part ${i} of event ${id} wraps`);
+    }
+  }
+  const closedBg = await page.locator(`#event-${lateEvent} .closed`)
+    .evaluate((el) => getComputedStyle(el).backgroundColor);
+  const [r, g] = closedBg.match(/\d+/g).map(Number);
+  assert.ok(r - g < 16, `"answers closed" looks like an error (${closedBg})`);
+  await page.screenshot({ path: path.join(shotDir, shot), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+}
+
+test('390 px phone, English: chosen answer, what is asked, closed, time range', async () => {
+  await checkPhoneLayout('en-US', '3', 'accept', 'deny', 'portal-390-en.png');
+});
+
+test('390 px phone, Korean: chosen answer, what is asked, closed, time range', async () => {
+  await checkPhoneLayout('ko-KR', '1', 'deny', 'accept', 'portal-390-ko.png');
+});
+
 test('the page updates itself when the event ends (with JavaScript)', async () => {
   const { context, page, problems } = await phonePage('ko-KR');
   await page.goto(baseUrl + links['3']);
