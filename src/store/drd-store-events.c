@@ -2,6 +2,7 @@
 /* Events, their targeted responses, and answers. */
 #include "config.h"
 
+#include "core/drd-time.h"
 #include "store/drd-store-private.h"
 
 #include <glib/gi18n-lib.h>
@@ -17,6 +18,20 @@ drd_store_effective_status (DrdEventStatus stored,
   if (stored == DRD_EVENT_SCHEDULED && start_at <= now)
     return DRD_EVENT_ACTIVE;
   return stored;
+}
+
+gint64
+drd_store_end_for (gint64 end_at,
+                   gint64 now)
+{
+  gint64 slot_end;
+
+  if (now >= end_at)
+    return end_at;
+  /* The end of the 15-minute slot @now is in (14:58 → 15:00; exactly
+   * 15:00 → 15:15: that slot has begun). */
+  slot_end = (now / DRD_SLOT_SECONDS) * DRD_SLOT_SECONDS + DRD_SLOT_SECONDS;
+  return MIN (slot_end, end_at);
 }
 
 /* "2026-07-01 14:00" in Korean time, for messages. */
@@ -342,7 +357,9 @@ transition_allowed (DrdEventStatus from,
   switch (from)
     {
     case DRD_EVENT_SCHEDULED:
-      return to == DRD_EVENT_ACTIVE || to == DRD_EVENT_ENDED || to == DRD_EVENT_CANCELLED;
+      /* Not ENDED: an event that has not started has nothing to settle;
+       * it can only be cancelled. */
+      return to == DRD_EVENT_ACTIVE || to == DRD_EVENT_CANCELLED;
     case DRD_EVENT_ACTIVE:
       return to == DRD_EVENT_ENDED || to == DRD_EVENT_CANCELLED;
     case DRD_EVENT_ENDED:
@@ -380,10 +397,11 @@ transition_run (sqlite3  *db,
   TransitionOp *op = data;
   g_autofree char *detail = NULL;
   DrdEventStatus from;
+  gint64 start_at, end_at, new_end;
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = drd_store_prepare (db, "SELECT status, start_at FROM events WHERE id = ?1", error);
+  stmt = drd_store_prepare (db, "SELECT status, start_at, end_at FROM events WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->event_id);
@@ -394,6 +412,8 @@ transition_run (sqlite3  *db,
     return drd_store_set_sqlite_error (error, db, "select event");
   from = drd_store_effective_status (sqlite3_column_int (stmt, 0),
                                      sqlite3_column_int64 (stmt, 1), op->now);
+  start_at = sqlite3_column_int64 (stmt, 1);
+  end_at = sqlite3_column_int64 (stmt, 2);
   sqlite3_reset (stmt);
 
   if (from == op->to && !op->strict)
@@ -405,6 +425,15 @@ transition_run (sqlite3  *db,
                    drd_event_status_to_string (from));
       return FALSE;
     }
+  if (from == DRD_EVENT_SCHEDULED && op->to == DRD_EVENT_ENDED)
+    {
+      g_autofree char *starts = format_kst (start_at);
+
+      g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
+                   _("event %" PRId64 " has not started yet (it starts at %s); "
+                     "a scheduled event can only be cancelled"), op->event_id, starts);
+      return FALSE;
+    }
   if (!transition_allowed (from, op->to))
     {
       g_set_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT,
@@ -413,22 +442,38 @@ transition_run (sqlite3  *db,
       return FALSE;
     }
 
+  /* Ended before its scheduled end: the event now ends with the slot it
+   * was ended in, and that shortened window is what everything after
+   * uses (timeline, portal, exports, settlement). */
+  new_end = op->to == DRD_EVENT_ENDED ? drd_store_end_for (end_at, op->now) : end_at;
   stmt = drd_store_prepare (db,
       "UPDATE events SET status = ?2, "
       "ended_at = CASE WHEN ?2 = 2 THEN ?3 ELSE ended_at END, "
-      "settled_at = CASE WHEN ?2 = 4 THEN ?3 ELSE settled_at END "
+      "settled_at = CASE WHEN ?2 = 4 THEN ?3 ELSE settled_at END, "
+      "end_at = ?4, answer_deadline = min(answer_deadline, ?4) "
       "WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->event_id);
   sqlite3_bind_int (stmt, 2, op->to);
   sqlite3_bind_int64 (stmt, 3, op->now);
+  sqlite3_bind_int64 (stmt, 4, new_end);
   if (!drd_store_step_done (db, stmt, "update event status", error))
     return FALSE;
 
-  detail = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\"}",
-                            drd_event_status_to_string (from),
-                            drd_event_status_to_string (op->to));
+  if (new_end != end_at)
+    {
+      g_autofree char *was = drd_time_format_iso8601 (end_at);
+      g_autofree char *now_end = drd_time_format_iso8601 (new_end);
+
+      detail = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\",\"end\":\"%s\",\"scheduled_end\":\"%s\"}",
+                                drd_event_status_to_string (from),
+                                drd_event_status_to_string (op->to), now_end, was);
+    }
+  else
+    detail = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\"}",
+                              drd_event_status_to_string (from),
+                              drd_event_status_to_string (op->to));
   return append_audit (db, op->now, op->actor, op->action, op->event_id, 0, detail, error);
 }
 

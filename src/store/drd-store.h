@@ -258,8 +258,12 @@ gboolean drd_store_start_event_finish (DrdStore      *self,
                                        gint64        *out_n_targeted,
                                        GError       **error);
 
-/* Scheduled/active → ended (ended_at = now). NOT_FOUND, or CONFLICT when
- * the event is already ended/settling/settled/cancelled. Audit 'event.end'. */
+/* Active → ended (ended_at = now). Ended before its scheduled end, the
+ * event is shortened: end_at (and answer_deadline when later) becomes
+ * drd_store_end_for (end_at, now); the audit detail keeps the scheduled
+ * end. NOT_FOUND, or CONFLICT when the event has not started yet (a
+ * scheduled event can only be cancelled) or is already
+ * ended/settling/settled/cancelled. Audit 'event.end'. */
 gboolean drd_store_end_event (DrdStore   *self,
                               gint64      event_id,
                               const char *actor,
@@ -294,7 +298,7 @@ gboolean drd_store_cancel_event_finish (DrdStore      *self,
                                         GError       **error);
 
 /* Generic validated transition (used by settlement): scheduled→active,
- * scheduled|active→ended|cancelled, ended→settling, settling→settled,
+ * scheduled→cancelled, active→ended|cancelled, ended→settling, settling→settled,
  * settling→ended (settlement abandoned). A transition to the current
  * (effective) status is a successful no-op, so a resumed settlement may
  * ask for "settling" again. CONFLICT for anything else. Sets ended_at /
@@ -311,6 +315,12 @@ gboolean drd_store_set_event_status (DrdStore       *self,
 DrdEventStatus drd_store_effective_status (DrdEventStatus stored,
                                            gint64         start_at,
                                            gint64         now);
+
+/* The end an event with scheduled end @end_at gets when it is ended at
+ * @now: @end_at once it has passed, else the end of the 15-minute slot
+ * @now is in (ended 14:58 → 15:00). */
+gint64 drd_store_end_for (gint64 end_at,
+                          gint64 now);
 
 /* The event with its status derived at @now and its resource names. */
 DrdEvent  *drd_store_get_event (DrdStore *self,

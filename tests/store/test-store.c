@@ -741,8 +741,8 @@ test_events_overlap (Fixture       *f,
   g_assert_cmpint (n, ==, 2);
   start_event (f, "A", T0 + 4 * HOUR, T0 + 5 * HOUR, 0, NULL);
 
-  /* Once the first event is ended, its window is free again. */
-  g_assert_true (drd_store_end_event (f->store, first, "op", T0, &error));
+  /* Once the first event is ended (while it runs), its window is free again. */
+  g_assert_true (drd_store_end_event (f->store, first, "op", T0 + 2 * HOUR, &error));
   g_assert_no_error (error);
   start_event (f, "A", T0 + 3 * HOUR, T0 + 4 * HOUR, 0, NULL);
 }
@@ -838,6 +838,83 @@ test_events_transitions (Fixture       *f,
   g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action LIKE 'event.%'"), ==, 2 + 4);
+}
+
+/* Ending before the scheduled end shortens the event to the end of the
+ * 15-minute slot it was ended in; the stored window is what every reader
+ * gets, and the audit trail keeps the scheduled end. */
+static void
+test_events_end_early (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id, id2, id3;
+
+  add_customers (f, 2);
+  /* 14:45–15:30 style: started a slot before T0, scheduled 45 min. */
+  id = start_event (f, "A", T0 - 900, T0 + 2700, 0, NULL);
+  g_assert_cmpint (raw_int (f->path, "SELECT answer_deadline FROM events WHERE id = 1"), ==, T0 + 2700);
+  /* Ended 13 minutes into the slot T0 .. T0+15min. */
+  g_assert_true (drd_store_end_event (f->store, id, "op", T0 + 780, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(DrdEvent) e = drd_store_get_event (f->store, id, T0 + 780, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (e->status, ==, DRD_EVENT_ENDED);
+    g_assert_cmpint (e->start_at, ==, T0 - 900);
+    g_assert_cmpint (e->end_at, ==, T0 + 900);
+    g_assert_cmpint (e->answer_deadline, ==, T0 + 900);
+  }
+  g_assert_cmpint (raw_int (f->path, "SELECT end_at FROM events WHERE id = 1"), ==, T0 + 900);
+  g_assert_cmpint (raw_int (f->path, "SELECT ended_at FROM events WHERE id = 1"), ==, T0 + 780);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'event.end' "
+                                     "AND event_id = 1 AND detail LIKE '%\"scheduled_end\":%'"), ==, 1);
+
+  /* The freed part of the window can be used by another event. */
+  id3 = start_event (f, "A", T0 + 900, T0 + 2700, 0, NULL);
+  g_assert_cmpint (id3, >, id);
+
+  /* Ended exactly on a slot boundary: that slot has begun, it is kept. */
+  id2 = start_event (f, "B", T0 - 900, T0 + 3600, 0, NULL);
+  g_assert_true (drd_store_end_event (f->store, id2, "op", T0, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(DrdEvent) e = drd_store_get_event (f->store, id2, T0, &error);
+    g_assert_cmpint (e->end_at, ==, T0 + 900);
+  }
+
+  /* Ended after its window: nothing to shorten. */
+  g_assert_cmpint (drd_store_end_for (T0, T0 + 5000), ==, T0);
+  g_assert_cmpint (drd_store_end_for (T0 + 3600, T0 + 899), ==, T0 + 900);
+  g_assert_cmpint (drd_store_end_for (T0 + 600 * 3, T0 + 1), ==, T0 + 900);
+  g_assert_cmpint (drd_store_end_for (T0 + 900, T0 + 1), ==, T0 + 900);
+}
+
+/* A scheduled event cannot be ended (nothing happened, nothing to
+ * settle); it can be cancelled. */
+static void
+test_events_end_scheduled_refused (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  add_customers (f, 2);
+  id = start_event (f, NULL, T0 + 2 * HOUR, T0 + 3 * HOUR, 0, NULL);
+  g_assert_false (drd_store_end_event (f->store, id, "op", T0, &error));
+  g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "has not started"));
+  g_assert_nonnull (strstr (error->message, "cancel"));
+  g_clear_error (&error);
+  g_assert_false (drd_store_set_event_status (f->store, id, DRD_EVENT_ENDED, "op", T0, &error));
+  g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (raw_int (f->path, "SELECT status FROM events"), ==, DRD_EVENT_SCHEDULED);
+  g_assert_cmpint (raw_int (f->path, "SELECT end_at FROM events"), ==, T0 + 3 * HOUR);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM audit_log WHERE action = 'event.end'"), ==, 0);
+  g_assert_true (drd_store_cancel_event (f->store, id, "op", T0, &error));
+  g_assert_no_error (error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1205,7 +1282,7 @@ test_counts_consistency (Fixture       *f,
         {
           /* End an event now and then: operator answers still count. */
           gint64 e = ev[g_rand_int_range (rand, 0, G_N_ELEMENTS (ev))];
-          if (!drd_store_end_event (f->store, e, "op", T0, &error))
+          if (!drd_store_end_event (f->store, e, "op", T0 + 8 * HOUR, &error))
             {
               g_assert_error (error, DRD_STORE_ERROR, DRD_STORE_ERROR_CONFLICT);
               g_clear_error (&error);
@@ -2135,6 +2212,8 @@ main (int   argc,
   ADD ("/store/events/validation", test_events_validation);
   ADD ("/store/events/no-resources", test_events_no_resources);
   ADD ("/store/events/transitions", test_events_transitions);
+  ADD ("/store/events/end-early", test_events_end_early);
+  ADD ("/store/events/end-scheduled-refused", test_events_end_scheduled_refused);
   ADD ("/store/answers/rules", test_answers_rules);
   ADD ("/store/answers/audit", test_answers_audit);
   ADD ("/store/answers/counts", test_answers_counts);
