@@ -31,6 +31,8 @@ typedef struct {
   DrdCalendar *calendar;
   DrdDate      first_date;   /* local days the window touches */
   DrdDate      last_date;
+  gint64       deadline_s;   /* data-deadline-s of the settler */
+  gint64       deadline;     /* event end + deadline_s: after it, missing data is final */
 } EventInfo;
 
 static EventInfo *
@@ -55,6 +57,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EventInfo, event_info_unref)
 static EventInfo *
 event_info_load (DrdStore *store,
                  gint64    event_id,
+                 gint64    deadline_s,
                  GError  **error)
 {
   g_autoptr(DrdEvent) event = drd_store_get_event (store, event_id, drd_store_now (), error);
@@ -80,6 +83,8 @@ event_info_load (DrdStore *store,
     }
   info->first_date = drd_date_of_instant (info->event->start_at);
   info->last_date = drd_date_of_instant (info->event->end_at - 1);
+  info->deadline_s = deadline_s;
+  info->deadline = info->event->end_at + deadline_s;
   return info;
 }
 
@@ -147,10 +152,18 @@ job_day_complete (Job     *job,
   return d != NULL && d->n_present == DRD_SLOTS_PER_DAY;
 }
 
-/* An incomplete day fetched at least this long after it ended is final:
- * KEPCO's late data arrives within a day or two, so asking again would
- * only repeat the same answer. Earlier fetches are asked again. */
-#define FINAL_AFTER_DAYS 3
+/* An incomplete day fetched at least data-deadline-s (3 days) after it
+ * ended is final: KEPCO's late (low-voltage) data arrives within that
+ * time, so asking again would only repeat the same answer. Earlier
+ * fetches are asked again. */
+static gboolean
+job_day_final (Job               *job,
+               DrdDate            date,
+               const DrdMeterDay *d)
+{
+  return d->n_present == DRD_SLOTS_PER_DAY
+         || d->fetched_at >= drd_date_start (date + 1) + job->ev->deadline_s;
+}
 
 static gboolean
 job_day_known (Job     *job,
@@ -161,8 +174,7 @@ job_day_known (Job     *job,
   if (g_hash_table_contains (job->tried, GINT_TO_POINTER (date)))
     return TRUE;
   d = g_hash_table_lookup (job->days, GINT_TO_POINTER (date));
-  return d != NULL && (d->n_present == DRD_SLOTS_PER_DAY
-                       || d->fetched_at >= drd_date_start (date + FINAL_AFTER_DAYS));
+  return d != NULL && job_day_final (job, date, d);
 }
 
 static gboolean
@@ -227,6 +239,60 @@ job_plan (Job             *job,
         }
     }
   return missing;
+}
+
+/* Whether settling @job now would take data KEPCO has not delivered yet
+ * for final: the event's last slot has not ended, one of its slots is
+ * missing, or a day the CBL walk reaches is incomplete and not final yet
+ * (the same walk as job_plan()). Never once the event's deadline
+ * (end + data-deadline-s) has passed: then what is there is final, and a
+ * customer without data needs review. */
+static gboolean
+job_data_pending (Job             *job,
+                  const DrdParams *params,
+                  gint64           now)
+{
+  const DrdEvent *ev = job->ev->event;
+  const DrdCblMethodParams *mp = drd_params_get_cbl (params, job->cust->method);
+  guint max_considered = params->lookback_factor * mp->window_days;
+
+  if (now >= job->ev->deadline)
+    return FALSE;
+  if (now < ev->end_at)
+    return TRUE;
+  for (gint64 t = ev->start_at; t < ev->end_at; t += DRD_SLOT_SECONDS)
+    {
+      DrdDate date = drd_date_of_instant (t);
+      DrdMeterDay *d = g_hash_table_lookup (job->days, GINT_TO_POINTER (date));
+      int k = drd_slot_of_instant (t);
+
+      if (d == NULL || k < 0 || k >= DRD_SLOTS_PER_DAY || d->slots[k] < 0)
+        return TRUE;
+    }
+  for (DrdDate e = job->ev->first_date; e <= job->ev->last_date; e++)
+    {
+      guint n = 0;
+
+      for (guint back = 1; back <= params->cbl_max_calendar_days && n < max_considered; back++)
+        {
+          DrdDate date = e - (DrdDate) back;
+          DrdMeterDay *d;
+
+          if (!drd_date_is_weekday (date)
+              || drd_calendar_is_holiday (job->ev->calendar, date)
+              || date >= job->ev->first_date
+              || job_is_excluded (job, date))
+            continue;
+          d = g_hash_table_lookup (job->days, GINT_TO_POINTER (date));
+          if (d == NULL)
+            continue;
+          if (d->n_present == DRD_SLOTS_PER_DAY)
+            n++;
+          else if (!job_day_final (job, date, d))
+            return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 static const DrdDayReadings *
@@ -381,6 +447,8 @@ struct _DrdSettler
   guint     retry_base_s;
   guint     retry_cap_s;
   guint     max_attempts;
+  guint     data_deadline_s;
+  gboolean  wait_for_data;
 
   /* progress */
   guint64   n_total;
@@ -396,6 +464,7 @@ struct _DrdSettler
 };
 
 G_DEFINE_FINAL_TYPE (DrdSettler, drd_settler, G_TYPE_OBJECT)
+G_DEFINE_QUARK (drd-settler-error-quark, drd_settler_error)
 
 enum {
   PROP_0,
@@ -412,6 +481,8 @@ enum {
   PROP_RETRY_BASE_S,
   PROP_RETRY_CAP_S,
   PROP_MAX_ATTEMPTS,
+  PROP_DATA_DEADLINE_S,
+  PROP_WAIT_FOR_DATA,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -594,6 +665,34 @@ batch_add_wait (DrdSettler *self,
   batch_added (self);
 }
 
+/* How long a job waiting for KEPCO data waits: until the event's last
+ * slot has ended, then data-wait-s growing with the time waited (a
+ * quarter of it, at most an hour), never past the event's deadline. */
+static gint64
+data_delay_s (DrdSettler *self,
+              Job        *job,
+              gint64      now)
+{
+  const DrdEvent *ev = job->ev->event;
+  gint64 waited = MAX (0, now - job->cust->created_at);
+  gint64 d = MAX ((gint64) self->data_wait_s, waited / 4);
+
+  d = MIN (d, MAX ((gint64) 3600, (gint64) self->data_wait_s));
+  if (now < ev->end_at)
+    d = ev->end_at - now + self->data_wait_s;
+  if (now + d > job->ev->deadline)
+    d = job->ev->deadline - now;
+  return MAX (d, 1);
+}
+
+static void
+batch_add_data_wait (DrdSettler *self,
+                     Job        *job)
+{
+  batch_add_wait (self, job, data_delay_s (self, job, drd_store_now ()), FALSE,
+                  DRD_SETTLE_WAITING_FOR_DATA);
+}
+
 /* ---- fetching ---- */
 
 static void
@@ -739,9 +838,9 @@ job_fetches_done (DrdSettler *self,
                       "KEPCO link down (circuit breaker open)");
       return;
     }
-  if (job->not_yet)
+  if (job->not_yet && drd_store_now () < job->ev->deadline)
     {
-      batch_add_wait (self, job, self->data_wait_s, FALSE, "KEPCO has no data for a needed day yet");
+      batch_add_data_wait (self, job);
       return;
     }
 
@@ -750,6 +849,11 @@ job_fetches_done (DrdSettler *self,
 
     if (missing->len == 0)
       {
+        if (job_data_pending (job, &self->params, drd_store_now ()))
+          {
+            batch_add_data_wait (self, job);
+            return;
+          }
         job_compute (job, &self->params);
         batch_add_result (self, job);
         return;
@@ -773,6 +877,7 @@ typedef struct {
   DrdStore  *store;
   DrdParams  params;
   gint64     event_id;
+  gint64     deadline_s;
   GArray    *jobs;     /* DrdSettleJobRef */
   GPtrArray *out;      /* Job* */
 } LoadData;
@@ -794,7 +899,7 @@ load_thread (GTask        *task,
 {
   LoadData *d = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(EventInfo) ev = event_info_load (d->store, d->event_id, &error);
+  g_autoptr(EventInfo) ev = event_info_load (d->store, d->event_id, d->deadline_s, &error);
   g_autoptr(GPtrArray) customers = NULL;
 
   if (ev == NULL)
@@ -830,8 +935,9 @@ load_thread (GTask        *task,
       {
         g_autoptr(GArray) missing = job_plan (job, &d->params);
 
-        /* Warm cache: settle right here, off the main thread. */
-        if (missing->len == 0)
+        /* Warm cache: settle right here, off the main thread (unless
+         * KEPCO still owes data: job_fetches_done() makes it wait). */
+        if (missing->len == 0 && !job_data_pending (job, &d->params, drd_store_now ()))
           job_compute (job, &d->params);
       }
     }
@@ -900,6 +1006,7 @@ start_load (DrdSettler *self,
   d->store = g_object_ref (self->store);
   d->params = self->params;
   d->event_id = event_id;
+  d->deadline_s = self->data_deadline_s;
   d->jobs = g_array_ref (jobs);
   self->n_loading += jobs->len;
   g_task_set_task_data (task, d, (GDestroyNotify) load_data_free);
@@ -971,6 +1078,8 @@ typedef struct {
   GArray  *settled;    /* out: gint64 */
   gint64   next;       /* out: earliest pending; 0 none */
   gint64   n_failed;   /* out: failed jobs of the events */
+  gint64   n_pending;  /* out: pending jobs of the events */
+  gint64   n_waiting_data; /* out: of which waiting for KEPCO data */
   char    *last_error;
 } DrainData;
 
@@ -1017,6 +1126,8 @@ drain_thread (GTask        *task,
       if (p.n_pending > 0 && (d->next == 0 || p.next_attempt_at < d->next))
         d->next = p.next_attempt_at;
       d->n_failed += p.n_failed;
+      d->n_pending += p.n_pending;
+      d->n_waiting_data += p.n_waiting_data;
       if (p.last_error != NULL && d->last_error == NULL)
         d->last_error = g_strdup (p.last_error);
       drd_settle_progress_clear (&p);
@@ -1084,6 +1195,27 @@ drain_done (GObject      *source,
                                  "run settle again to retry them"),
                                (long long) d->n_failed, d->last_error ? d->last_error : _("unknown"));
       g_object_unref (task);
+      return;
+    }
+  if (self->event_task != NULL && !self->wait_for_data && d->next > now
+      && d->n_pending > 0 && d->n_waiting_data == d->n_pending)
+    {
+      /* CLI mode: everything left waits for KEPCO's data, maybe for days;
+       * say so and let the caller come back (nothing is lost: the jobs
+       * wait in the store). */
+      GTask *task = g_steal_pointer (&self->event_task);
+      g_autofree char *next = drd_time_format_iso8601 (d->next);
+
+      self->next_attempt_at = d->next;
+      refresh_progress (self);
+      g_task_return_new_error (task, DRD_SETTLER_ERROR, DRD_SETTLER_ERROR_WAITING_FOR_DATA,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "%lld customer waits for KEPCO meter data (next try %s)",
+                                            "%lld customers wait for KEPCO meter data (next try %s)",
+                                            (gulong) d->n_waiting_data),
+                               (long long) d->n_waiting_data, next);
+      g_object_unref (task);
+      drd_settler_stop (self);
       return;
     }
   self->next_attempt_at = d->next;
@@ -1367,6 +1499,20 @@ tick_cb (gpointer data)
 /* ---- lifecycle ---- */
 
 static void
+wake_waiting_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  DrdSettler *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!drd_store_settle_retry_now_finish (DRD_STORE (source), result, &error))
+    set_last_error (self, error->message);
+  drd_settler_scan (self);
+  g_object_unref (self);
+}
+
+static void
 reset_done (GObject      *source,
             GAsyncResult *result,
             gpointer      data)
@@ -1376,6 +1522,14 @@ reset_done (GObject      *source,
 
   if (!drd_store_settle_reset_running_finish (DRD_STORE (source), result, &error))
     set_last_error (self, error->message);
+  if (self->only_event != 0 && !self->wait_for_data)
+    {
+      /* A run that will not wait (drdeskctl settle) was asked for now:
+       * what waits for KEPCO data (or was given up) is tried now. */
+      drd_store_settle_retry_now_async (self->store, self->only_event, drd_store_now (), NULL,
+                                        wake_waiting_done, self);
+      return;
+    }
   drd_settler_scan (self);
   g_object_unref (self);
 }
@@ -1565,6 +1719,8 @@ drd_settler_get_property (GObject    *object,
     case PROP_RETRY_BASE_S: g_value_set_uint (value, self->retry_base_s); break;
     case PROP_RETRY_CAP_S: g_value_set_uint (value, self->retry_cap_s); break;
     case PROP_MAX_ATTEMPTS: g_value_set_uint (value, self->max_attempts); break;
+    case PROP_DATA_DEADLINE_S: g_value_set_uint (value, self->data_deadline_s); break;
+    case PROP_WAIT_FOR_DATA: g_value_set_boolean (value, self->wait_for_data); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1584,6 +1740,8 @@ drd_settler_set_property (GObject      *object,
     case PROP_RETRY_BASE_S: self->retry_base_s = g_value_get_uint (value); break;
     case PROP_RETRY_CAP_S: self->retry_cap_s = g_value_get_uint (value); break;
     case PROP_MAX_ATTEMPTS: self->max_attempts = g_value_get_uint (value); break;
+    case PROP_DATA_DEADLINE_S: self->data_deadline_s = g_value_get_uint (value); break;
+    case PROP_WAIT_FOR_DATA: self->wait_for_data = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1612,9 +1770,20 @@ drd_settler_class_init (DrdSettlerClass *klass)
   /* How often service mode looks for newly ended events. */
   properties[PROP_SCAN_INTERVAL_S] =
     g_param_spec_uint ("scan-interval-s", NULL, NULL, 0, 3600, 5, rw);
-  /* How long a job waits when KEPCO has no data for a day yet. */
+  /* How long a job first waits when KEPCO has no data for it yet (the
+   * wait grows with the time the job has waited, up to an hour). */
   properties[PROP_DATA_WAIT_S] =
     g_param_spec_uint ("data-wait-s", NULL, NULL, 1, 86400, 600, rw);
+  /* How long after an event's end KEPCO's data may still arrive: until
+   * then missing data is waited for; after it, a customer without data
+   * needs review (meter data missing). */
+  properties[PROP_DATA_DEADLINE_S] =
+    g_param_spec_uint ("data-deadline-s", NULL, NULL, 0, 90 * 86400,
+                       DRD_SETTLER_DEFAULT_DATA_DEADLINE_S, rw);
+  /* CLI mode: FALSE = finish with DRD_SETTLER_ERROR_WAITING_FOR_DATA when
+   * everything left waits for KEPCO data, instead of waiting. */
+  properties[PROP_WAIT_FOR_DATA] =
+    g_param_spec_boolean ("wait-for-data", NULL, NULL, TRUE, rw);
   /* Error backoff: base × 2^(attempts-1), capped. */
   properties[PROP_RETRY_BASE_S] =
     g_param_spec_uint ("retry-base-s", NULL, NULL, 1, 86400, 30, rw);
@@ -1676,7 +1845,7 @@ drd_settle_chart_load (DrdStore        *store,
 
   if (params == NULL)
     params = drd_params_get_default ();
-  ev = event_info_load (store, event_id, error);
+  ev = event_info_load (store, event_id, DRD_SETTLER_DEFAULT_DATA_DEADLINE_S, error);
   if (ev == NULL)
     return NULL;
   g_array_append_val (refs, ref);

@@ -11,7 +11,11 @@
  * fetches of many customers are kept in flight continuously), computes CBL
  * and outcome with core, and commits many customers per group-committed
  * transaction: settlement row + ledger credit + job done together. KEPCO
- * "no data yet" makes the job wait (not an error); errors back off
+ * "no data yet" makes the job wait (not an error), and so does data that
+ * KEPCO has not delivered in full yet (the event's last slot not over, a
+ * slot of the event or a recent CBL day missing) until data-deadline-s
+ * (3 days) after the event's end: only then is a customer without data
+ * final (needs review); errors back off
  * exponentially (stored in the job); an open breaker makes jobs wait for
  * its cooldown. When every targeted customer has a settlement row, the
  * event becomes settled.
@@ -44,6 +48,19 @@
 
 G_BEGIN_DECLS
 
+/* KEPCO's data may lag this long after an event's end (low-voltage
+ * meters): 3 days. Property data-deadline-s. */
+#define DRD_SETTLER_DEFAULT_DATA_DEADLINE_S (3 * 86400)
+
+#define DRD_SETTLER_ERROR (drd_settler_error_quark ())
+GQuark drd_settler_error_quark (void);
+
+typedef enum {
+  /* settle_event with wait-for-data FALSE: every customer left waits for
+   * KEPCO's meter data (the jobs stay; run again later). */
+  DRD_SETTLER_ERROR_WAITING_FOR_DATA,
+} DrdSettlerError;
+
 #define DRD_TYPE_SETTLER (drd_settler_get_type ())
 G_DECLARE_FINAL_TYPE (DrdSettler, drd_settler, DRD, SETTLER, GObject)
 
@@ -68,7 +85,9 @@ void        drd_settler_retry_now (DrdSettler *self);
 /* CLI mode: settles @event_id (ended or settling; CONFLICT for any other
  * status) to completion: finishes TRUE once the event is settled. Resets
  * the event's jobs left running by an earlier (killed) run first. Waits
- * as long as KEPCO has no data yet. Fails when every remaining job was
+ * as long as KEPCO has no data yet, or, with wait-for-data FALSE, fails
+ * with DRD_SETTLER_ERROR_WAITING_FOR_DATA once everything left waits
+ * for it. Fails when every remaining job was
  * given up (error names the last job error), or at once when KEPCO
  * refuses the requests (4xx: wrong service key or URL). To abandon it,
  * call drd_settler_stop() (the task then fails with G_IO_ERROR_CANCELLED);

@@ -394,7 +394,7 @@ claim_run (sqlite3  *db,
       "WHERE id IN (SELECT id FROM jobs WHERE state = 0 AND next_attempt_at <= ?1 "
       "             AND kind = '" DRD_SETTLE_JOB_KIND "' AND (?2 = 0 OR event_id = ?2) "
       "             ORDER BY state, next_attempt_at LIMIT ?3) "
-      "RETURNING id, event_id, customer_id, attempts", error);
+      "RETURNING id, event_id, customer_id, attempts, created_at", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->now);
@@ -409,6 +409,7 @@ claim_run (sqlite3  *db,
       ref.event_id = sqlite3_column_int64 (stmt, 1);
       ref.customer_id = sqlite3_column_int64 (stmt, 2);
       ref.attempts = sqlite3_column_int (stmt, 3);
+      ref.created_at = sqlite3_column_int64 (stmt, 4);
       g_array_append_val (op->jobs, ref);
     }
   if (rc != SQLITE_DONE)
@@ -558,6 +559,7 @@ load_run (sqlite3  *db,
       c->job_id = ref->job_id;
       c->customer_id = ref->customer_id;
       c->attempts = ref->attempts;
+      c->created_at = ref->created_at;
       c->excluded = g_array_new (FALSE, FALSE, sizeof (DrdDate));
       c->days = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (op->out, c);
@@ -1055,11 +1057,27 @@ progress_run (sqlite3  *db,
   sqlite3_reset (stmt);
 
   stmt = drd_store_prepare (db,
-      "SELECT last_error FROM jobs WHERE kind = '" DRD_SETTLE_JOB_KIND "' AND event_id = ?1 "
-      "AND state IN (0, 3) AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1", error);
+      "SELECT count(*), min(next_attempt_at) FROM jobs WHERE kind = '" DRD_SETTLE_JOB_KIND "' "
+      "AND event_id = ?1 AND state = 0 AND last_error = ?2", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_text (stmt, 2, DRD_SETTLE_WAITING_FOR_DATA, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return drd_store_set_sqlite_error (error, db, "count jobs waiting for data");
+  op->p->n_waiting_data = sqlite3_column_int64 (stmt, 0);
+  op->p->next_data_attempt_at = sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
+
+  /* The newest real error: waiting for data is not one. */
+  stmt = drd_store_prepare (db,
+      "SELECT last_error FROM jobs WHERE kind = '" DRD_SETTLE_JOB_KIND "' AND event_id = ?1 "
+      "AND state IN (0, 3) AND last_error IS NOT NULL AND last_error <> ?2 "
+      "ORDER BY updated_at DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->event_id);
+  sqlite3_bind_text (stmt, 2, DRD_SETTLE_WAITING_FOR_DATA, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     op->p->last_error = g_strdup ((const char *) sqlite3_column_text (stmt, 0));

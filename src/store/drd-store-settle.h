@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 
 #define DRD_SETTLE_JOB_KIND   "settle"
 #define DRD_SETTLE_REASON     "dr_reward"
+/* The last_error of a job that waits because KEPCO has not delivered the
+ * meter data it needs yet (or the event's last slot has not ended): not
+ * an error, counted apart (DrdSettleProgress.n_waiting_data). */
+#define DRD_SETTLE_WAITING_FOR_DATA "waiting for KEPCO meter data"
 
 /* ---- scheduling ---- */
 
@@ -84,6 +88,7 @@ typedef struct {
   gint64 event_id;
   gint64 customer_id;
   gint   attempts;     /* errors so far (waiting for data does not count) */
+  gint64 created_at;   /* when the job was scheduled: how long it has waited */
 } DrdSettleJobRef;
 
 /* Atomically moves up to @max_jobs due pending settle jobs (of @event_id,
@@ -114,6 +119,7 @@ typedef struct {
   gint64        job_id;
   gint64        customer_id;
   gint          attempts;
+  gint64        created_at;    /* the job's */
   gboolean      targeted;      /* FALSE: no response row (customer not targeted) */
   char         *kepco_no;
   DrdCblMethod  method;
@@ -238,6 +244,8 @@ typedef struct {
   gint64 n_failed;
   gint64 next_attempt_at;  /* earliest pending; 0 when none */
   char  *last_error;       /* newest job error, or NULL */
+  gint64 n_waiting_data;   /* pending, waiting for KEPCO meter data (DRD_SETTLE_WAITING_FOR_DATA) */
+  gint64 next_data_attempt_at; /* earliest of those; 0 when none */
 } DrdSettleProgress;
 
 void     drd_settle_progress_clear (DrdSettleProgress *progress);

@@ -691,17 +691,21 @@ test_lag_waits_then_completes (Fixture       *f,
   while (!w.done && !timed_out)
     {
       g_main_context_iteration (NULL, TRUE);
-      if (!saw_wait && drd_settler_get_last_error (settler) != NULL
-          && strstr (drd_settler_get_last_error (settler), "no data") != NULL)
+      if (!saw_wait && drd_settler_get_n_waiting (settler) > 0)
         {
           DrdSettleProgress p;
 
-          saw_wait = TRUE;
           g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
           g_assert_cmpint (p.n_settled, ==, 0);
           g_assert_cmpint (p.n_failed, ==, 0);
+          /* Waiting for data, not an error. */
+          g_assert_null (p.last_error);
+          if (p.n_waiting_data > 0)
+            {
+              saw_wait = TRUE;
+              g_timeout_add (1500, lift_lag, f->sim);
+            }
           drd_settle_progress_clear (&p);
-          g_timeout_add (1500, lift_lag, f->sim);
         }
     }
   if (timed_out)
@@ -736,6 +740,204 @@ test_lag_waits_then_completes (Fixture       *f,
       }
   }
   check_against_oracle (f, f->sim, 30);
+}
+
+/* The newest weekday before today that is not a holiday. */
+static DrdDate
+last_workday (void)
+{
+  g_autoptr(DrdCalendar) calendar = load_calendar ();
+  DrdDate d = drd_date_of_instant (drd_store_now ()) - 1;
+
+  while (!drd_date_is_weekday (d) || drd_calendar_is_holiday (calendar, d))
+    d--;
+  return d;
+}
+
+static gint64
+count_settlements (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  DrdSettleProgress p;
+  gint64 n;
+
+  g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
+  g_assert_no_error (error);
+  n = p.n_settled;
+  drd_settle_progress_clear (&p);
+  return n;
+}
+
+/* Issue 11: an event ended in the middle of a slot (its last slot has
+ * not ended, so KEPCO cannot have its data) is shortened to that slot's
+ * end, and settlement waits for the data instead of settling everyone as
+ * "needs review" and calling the event settled. */
+static void
+test_ended_mid_slot_waits (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autoptr(DrdSettler) settler = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrdEvent) ev = NULL;
+  gint64 now = drd_store_now ();
+  gint64 slot = now / 900 * 900;
+  g_autofree char *start = drd_time_format_iso8601 (slot - 900);
+  g_autofree char *end = drd_time_format_iso8601 (slot + 3 * 900);
+  DrdSettleProgress p;
+
+  /* Started a slot ago, scheduled for 4 slots, ended now (mid-slot). */
+  fixture_setup_at (f, 20, start, end);
+  ev = drd_store_get_event (f->store, f->event, drd_store_now (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ev->status, ==, DRD_EVENT_ENDED);
+  g_assert_cmpint (ev->end_at, ==, slot + 900);
+
+  f->sim = start_sim (f);
+  client = new_client (f->sim);
+  settler = drd_settler_new (f->store, client, NULL);
+  g_object_set (settler, "scan-interval-s", 1, "data-wait-s", 1, NULL);
+  drd_settler_start (settler);
+  {
+    gboolean timed_out = FALSE;
+    guint tid = g_timeout_add_seconds (4, timeout_flag, &timed_out);
+
+    /* Old behaviour: everyone settled as needs review within a second or two. */
+    while (!timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    (void) tid;
+  }
+  g_assert_cmpint (count_settlements (f), ==, 0);
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLING);
+  g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
+  g_assert_cmpint (p.n_targeted, ==, 20);
+  g_assert_cmpint (p.n_waiting_data, ==, 20);
+  g_assert_cmpint (p.n_failed, ==, 0);
+  /* Next try: after the event's (shortened) last slot has ended. */
+  g_assert_cmpint (p.next_data_attempt_at, >=, slot + 900);
+  g_assert_null (p.last_error);
+  drd_settle_progress_clear (&p);
+  /* No points credited for a guess. */
+  {
+    g_autofree char *ledger = ledger_dump (f->store, 20);
+    g_assert_cmpstr (ledger, ==, "");
+  }
+  drd_settler_stop (settler);
+}
+
+/* KEPCO has no data (lag) and the deadline passed: then, and only then,
+ * customers are final as needs review (meter data missing) and the
+ * event is settled. */
+static void
+test_lag_past_deadline_needs_review (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  DrdDate d = last_workday ();
+  g_autofree char *start = drd_time_format_iso8601 (drd_slot_start (d, 40));
+  g_autofree char *end = drd_time_format_iso8601 (drd_slot_start (d, 44));
+  g_autoptr(DrdSettler) settler = NULL;
+  Wait w = { 0 };
+  gboolean timed_out = FALSE;
+  guint tid;
+  DrdDate today = drd_date_of_instant (drd_store_now ());
+
+  fixture_setup_at (f, 12, start, end);
+  f->sim = start_sim (f);
+  drd_kepco_sim_set_lag_days (f->sim, (guint) (today - d) + 1);
+  client = new_client (f->sim);
+  settler = drd_settler_new (f->store, client, NULL);
+  /* The event ended more than a minute ago: a one-minute deadline passed. */
+  g_object_set (settler, "data-wait-s", 1, "data-deadline-s", 60, NULL);
+  drd_settler_settle_event_async (settler, f->event, NULL, settle_cb, &w);
+  tid = g_timeout_add_seconds (20, timeout_flag, &timed_out);
+  while (!w.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (tid);
+  g_assert_no_error (w.error);
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLED);
+  {
+    g_autoptr(GPtrArray) rows = drd_store_settle_list (f->store, f->event, DRD_OUTCOME_PENDING, 0, 100, &error);
+
+    g_assert_cmpuint (rows->len, ==, 12);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        DrdSettleRow *r = &((DrdSettleRowCopy *) g_ptr_array_index (rows, i))->row;
+
+        g_assert_cmpint (r->outcome, ==, DRD_OUTCOME_NEEDS_REVIEW);
+        g_assert_false (r->actual_known);
+        g_assert_cmpint (r->points, ==, 0);
+        g_assert_cmpstr (r->note, ==, "actual_missing");
+      }
+  }
+}
+
+/* drdeskctl's mode (wait-for-data FALSE): when everything left waits for
+ * KEPCO's data, the run ends with WAITING_FOR_DATA naming how many and
+ * the next try; the jobs wait in the store; a later run with the data
+ * there settles the event. */
+static void
+test_cli_mode_waits_for_data (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(DrdKepcoClient) client = NULL;
+  DrdDate d = last_workday ();
+  g_autofree char *start = drd_time_format_iso8601 (drd_slot_start (d, 40));
+  g_autofree char *end = drd_time_format_iso8601 (drd_slot_start (d, 44));
+  DrdDate today = drd_date_of_instant (drd_store_now ());
+  gboolean timed_out = FALSE;
+  guint tid;
+
+  fixture_setup_at (f, 15, start, end);
+  f->sim = start_sim (f);
+  drd_kepco_sim_set_lag_days (f->sim, (guint) (today - d) + 1);
+  client = new_client (f->sim);
+  {
+    g_autoptr(DrdSettler) settler = drd_settler_new (f->store, client, NULL);
+    Wait w = { 0 };
+    DrdSettleProgress p;
+    GError *error = NULL;
+
+    g_object_set (settler, "wait-for-data", FALSE, NULL);
+    drd_settler_settle_event_async (settler, f->event, NULL, settle_cb, &w);
+    tid = g_timeout_add_seconds (20, timeout_flag, &timed_out);
+    while (!w.done && !timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (timed_out);
+    g_source_remove (tid);
+    g_assert_false (w.ok);
+    g_assert_error (w.error, DRD_SETTLER_ERROR, DRD_SETTLER_ERROR_WAITING_FOR_DATA);
+    g_assert_nonnull (strstr (w.error->message, "15 customers wait for KEPCO meter data"));
+    g_clear_error (&w.error);
+    g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLING);
+    g_assert_true (drd_store_settle_get_progress (f->store, f->event, drd_store_now (), &p, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (p.n_settled, ==, 0);
+    g_assert_cmpint (p.n_waiting_data, ==, 15);
+    g_assert_cmpint (p.next_data_attempt_at, >, drd_store_now ());
+    drd_settle_progress_clear (&p);
+  }
+  /* KEPCO delivers; the next run (at once: it was asked for now) settles. */
+  drd_kepco_sim_set_lag_days (f->sim, 0);
+  {
+    g_autoptr(DrdSettler) settler = drd_settler_new (f->store, client, NULL);
+    Wait w = { 0 };
+
+    g_object_set (settler, "wait-for-data", FALSE, NULL);
+    drd_settler_settle_event_async (settler, f->event, NULL, settle_cb, &w);
+    timed_out = FALSE;
+    tid = g_timeout_add_seconds (30, timeout_flag, &timed_out);
+    while (!w.done && !timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (timed_out);
+    g_source_remove (tid);
+    g_assert_no_error (w.error);
+    g_assert_true (w.ok);
+  }
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLED);
+  check_against_oracle (f, f->sim, 15);
 }
 
 /* Jobs waiting a long time for data (data-wait-s 600) are retried at once
@@ -781,7 +983,8 @@ test_retry_now (Fixture       *f,
           if (p.n_waiting == 20)
             {
               g_assert_cmpint (p.next_attempt_at, >, drd_store_now () + 500);
-              g_assert_nonnull (strstr (p.last_error, "no data"));
+              g_assert_cmpint (p.n_waiting_data, ==, 20);
+              g_assert_cmpint (p.next_data_attempt_at, ==, p.next_attempt_at);
               drd_kepco_sim_set_lag_days (f->sim, 0);
               drd_settler_retry_now (settler);
               retried = TRUE;
@@ -1342,6 +1545,12 @@ main (int argc, char **argv)
   g_test_add ("/settle/lag-waits-then-completes", Fixture, NULL, fixture_setup_later,
               test_lag_waits_then_completes, fixture_teardown);
   g_test_add ("/settle/retry-now", Fixture, NULL, fixture_setup_later, test_retry_now, fixture_teardown);
+  g_test_add ("/settle/ended-mid-slot-waits", Fixture, NULL, fixture_setup_later,
+              test_ended_mid_slot_waits, fixture_teardown);
+  g_test_add ("/settle/lag-past-deadline-needs-review", Fixture, NULL, fixture_setup_later,
+              test_lag_past_deadline_needs_review, fixture_teardown);
+  g_test_add ("/settle/cli-mode-waits-for-data", Fixture, NULL, fixture_setup_later,
+              test_cli_mode_waits_for_data, fixture_teardown);
   ADD ("/settle/dispatcher-and-backfill", test_dispatcher_and_backfill);
   ADD ("/settle/chart", test_chart);
   g_test_add ("/settle/cli-kill-and-resume", Fixture, NULL, fixture_setup_later,
