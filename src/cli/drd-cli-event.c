@@ -191,7 +191,9 @@ transition (DrdCliContext *ctx, int argc, char **argv, gboolean cancel)
 
   if (!drd_cli_parse_options (command, "ID",
                               cancel ? _("Cancel a scheduled or active event; no settlement follows.")
-                                     : _("End a scheduled or active event now; settlement follows."),
+                                     : _("End an active event now; settlement follows. Ended before its "
+                                         "scheduled end, the event ends with the 15-minute slot it was "
+                                         "ended in. A scheduled event can only be cancelled."),
                               NULL, NULL, &argc, &argv, &status))
     return status;
   if (argc != 2)
@@ -205,7 +207,27 @@ transition (DrdCliContext *ctx, int argc, char **argv, gboolean cancel)
   if (cancel)
     ok = drd_store_cancel_event (store, id, drd_cli_actor (), drd_store_now (), &error);
   else
-    ok = drd_store_end_event (store, id, drd_cli_actor (), drd_store_now (), &error);
+    {
+      g_autoptr(DrdEvent) before = drd_store_get_event (store, id, drd_store_now (), NULL);
+
+      ok = drd_store_end_event (store, id, drd_cli_actor (), drd_store_now (), &error);
+      if (ok)
+        {
+          /* Ended early: say which window it has now (the one settlement,
+           * exports and the portal use). */
+          g_autoptr(DrdEvent) after = drd_store_get_event (store, id, drd_store_now (), NULL);
+
+          if (before != NULL && after != NULL && after->end_at != before->end_at)
+            {
+              g_autofree char *end = drd_cli_format_time (after->end_at);
+              g_autofree char *was = drd_cli_format_time (before->end_at);
+
+              drd_cli_note (_("event %s ended early: it now ends at %s (scheduled end was %s)"),
+                            argv[1], end, was);
+              return DRD_CLI_EXIT_OK;
+            }
+        }
+    }
   if (!ok)
     return drd_cli_fail_error (NULL, error);
   drd_cli_note (cancel ? _("event %s cancelled") : _("event %s ended"), argv[1]);

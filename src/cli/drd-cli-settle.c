@@ -10,6 +10,9 @@
 #include "service/drd-settler.h"
 #include "store/drd-store-settle.h"
 
+/* Not settled yet, nothing wrong: every customer left waits for KEPCO's
+ * meter data (README, "Exit status"). */
+#define SETTLE_EXIT_WAITING 3
 
 typedef struct {
   GMainLoop  *loop;
@@ -111,6 +114,40 @@ print_summary (DrdStore *store,
   return DRD_CLI_EXIT_OK;
 }
 
+/* "N customers wait for KEPCO meter data until T": the run ends here
+ * (status 3); their jobs wait in the database, a later run (or the
+ * window, or serve) continues, and after T a customer still without data
+ * is settled as needs review. */
+static int
+report_waiting (DrdStore *store,
+                gint64    event_id,
+                GError   *error)
+{
+  g_autoptr(DrdEvent) event = drd_store_get_event (store, event_id, drd_store_now (), NULL);
+  g_autoptr(GError) local_error = NULL;
+  DrdSettleProgress p;
+  g_autofree char *next = NULL, *deadline = NULL;
+
+  if (event == NULL
+      || !drd_store_settle_get_progress (store, event_id, drd_store_now (), &p, &local_error))
+    return drd_cli_fail_error (NULL, error);
+  next = drd_cli_format_time (p.next_data_attempt_at);
+  deadline = drd_cli_format_time (event->end_at + DRD_SETTLER_DEFAULT_DATA_DEADLINE_S);
+  fprintf (stderr, "drdeskctl: ");
+  fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
+                                "event %lld: %lld of %lld customers settled; %lld customer waits for "
+                                "KEPCO meter data until %s (next try %s); without data by then it is "
+                                "settled as needs review. Run 'drdeskctl settle %lld' again later.\n",
+                                "event %lld: %lld of %lld customers settled; %lld customers wait for "
+                                "KEPCO meter data until %s (next try %s); without data by then they are "
+                                "settled as needs review. Run 'drdeskctl settle %lld' again later.\n",
+                                (gulong) p.n_waiting_data),
+           (long long) event_id, (long long) p.n_settled, (long long) p.n_targeted,
+           (long long) p.n_waiting_data, deadline, next, (long long) event_id);
+  drd_settle_progress_clear (&p);
+  return SETTLE_EXIT_WAITING;
+}
+
 int
 drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
 {
@@ -141,7 +178,10 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
                               _("Runs to completion; progress goes to stderr, a summary to stdout.\n"
                                 "Interrupted or killed, run it again: it continues where it stopped\n"
                                 "and never credits anyone twice. An event that is still active must\n"
-                                "be ended first (drdeskctl event end ID)."),
+                                "be ended first (drdeskctl event end ID).\n"
+                                "When the customers left wait for KEPCO meter data that has not\n"
+                                "arrived yet, it says how many and until when, and exits with\n"
+                                "status 3; run it again later."),
                               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
@@ -186,6 +226,8 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
   client = drd_kepco_client_new (kepco_url, service_key != NULL ? service_key : "");
   drd_config_apply_kepco_limits (config, client);
   settler = drd_settler_new (store, client, &params);
+  /* Do not sit for days waiting for KEPCO: say who waits, until when. */
+  g_object_set (settler, "wait-for-data", FALSE, NULL);
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   run.settler = settler;
@@ -208,6 +250,8 @@ drd_cli_cmd_settle (DrdCliContext *ctx, int argc, char **argv)
       if (run.interrupted)
         return drd_cli_fail (_("interrupted; run 'drdeskctl settle %lld' again to continue"),
                              (long long) id);
+      if (g_error_matches (e, DRD_SETTLER_ERROR, DRD_SETTLER_ERROR_WAITING_FOR_DATA))
+        return report_waiting (store, id, e);
       return drd_cli_fail_error (NULL, e);
     }
   print_progress (&run);

@@ -920,10 +920,35 @@ test_event_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpstr (r.out, ==, expected);
   run_clear (&r);
 
+  /* Scheduled (not started): it can only be cancelled; nothing changes. */
+  g_assert_cmpint (a, ==, 1);
+  r = RUN (f, "event", "end", id_a);
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_error_line (r.err);
+  g_assert_nonnull (strstr (r.err, "has not started yet"));
+  g_assert_nonnull (strstr (r.err, "can only be cancelled"));
+  g_assert_cmpstr (r.out, ==, "");
+  run_clear (&r);
+  g_assert_cmpint (sql_int (f->db, "SELECT status FROM events WHERE id = 1"), ==, DRD_EVENT_SCHEDULED);
+
+  /* Once it runs (started in the past here), ending it before its
+   * scheduled end shortens it to the slot it was ended in, and says so. */
+  sql_exec (f->db, "UPDATE events SET start_at = 1700001000 WHERE id = 1");
   r = RUN (f, "event", "end", id_a);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, "");
+  g_assert_nonnull (strstr (r.err, "ended early: it now ends at "));
+  g_assert_nonnull (strstr (r.err, "scheduled end was 2030-07-01T16:00:00+09:00"));
   run_clear (&r);
+  {
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    gint64 end = sql_int (f->db, "SELECT end_at FROM events WHERE id = 1");
+
+    g_assert_cmpint (end % 900, ==, 0);
+    g_assert_cmpint (end, >, now);
+    g_assert_cmpint (end, <=, now + 900);
+    g_assert_cmpint (sql_int (f->db, "SELECT answer_deadline FROM events WHERE id = 1"), ==, end);
+  }
   r = RUN (f, "event", "end", id_a);
   g_assert_cmpint (r.status, ==, 1);
   assert_one_error_line (r.err);
@@ -1115,7 +1140,9 @@ test_answer (Fixture *f, gconstpointer data)
   g_assert_cmpint (r.status, ==, 2);
   run_clear (&r);
 
-  /* after the end: still allowed for the operator */
+  /* after the end: still allowed for the operator (started in the past:
+   * only a running event can be ended) */
+  sql_exec (f->db, "UPDATE events SET start_at = 1700001000");
   r = RUN (f, "event", "end", id);
   g_assert_cmpint (r.status, ==, 0);
   run_clear (&r);

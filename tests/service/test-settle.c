@@ -1181,13 +1181,14 @@ build_path (const char *rel)
 }
 
 static GPid
-spawn_sim (const char *event_arg,
-           const char *latency,
-           char      **url)
+spawn_sim_lag (const char *event_arg,
+               const char *latency,
+               const char *lag_days,
+               char      **url)
 {
   g_autofree char *sim = build_path ("src/drdesk-kepco-sim");
   const char *argv[] = { sim, "--listen", "127.0.0.1:0", "--seed", "42", "--event", event_arg,
-                         "--latency-ms", latency, NULL };
+                         "--latency-ms", latency, "--lag-days", lag_days, NULL };
   g_autoptr(GError) error = NULL;
   GPid pid;
   int out_fd;
@@ -1210,6 +1211,14 @@ spawn_sim (const char *event_arg,
   g_assert_true (g_str_has_prefix (buf, "LISTENING "));
   *url = g_strdup (buf + strlen ("LISTENING "));
   return pid;
+}
+
+static GPid
+spawn_sim (const char *event_arg,
+           const char *latency,
+           char      **url)
+{
+  return spawn_sim_lag (event_arg, latency, "0", url);
 }
 
 static int
@@ -1360,7 +1369,7 @@ test_cli_kill_and_resume (Fixture       *f,
   /* Without the service key KEPCO answers 401: a clear error at once,
    * nothing settled, nothing lost. */
   {
-    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
 
     g_assert_cmpint (run_ctl (args, &out, &err), ==, 1);
     g_assert_nonnull (strstr (err, "service key"));
@@ -1372,7 +1381,7 @@ test_cli_kill_and_resume (Fixture       *f,
   g_assert_true (drd_config_save_service_key (f->db_path, "k", &error));
   g_assert_no_error (error);
   {
-    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, NULL };
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
 
     g_assert_cmpint (run_ctl (args, &out, &err), ==, 0);
     g_assert_nonnull (strstr (out, "customers: 200"));
@@ -1531,6 +1540,46 @@ test_export_csv_python (Fixture       *f,
   }
 }
 
+/* drdeskctl settle when KEPCO has no data yet (simulator --lag-days):
+ * it does not sit there for days; it says how many customers wait for
+ * KEPCO data until when, exits with status 3, and settles nothing. */
+static void
+test_cli_settle_waiting_exit_3 (Fixture       *f,
+                                gconstpointer  data)
+{
+  DrdDate d = last_workday ();
+  g_autofree char *start = drd_time_format_iso8601 (drd_slot_start (d, 40));
+  g_autofree char *end = drd_time_format_iso8601 (drd_slot_start (d, 44));
+  DrdDate today = drd_date_of_instant (drd_store_now ());
+  g_autofree char *event_arg = NULL, *url = NULL, *id = NULL, *lag = NULL;
+  g_autofree char *out = NULL, *err = NULL, *until = NULL;
+  GPid sim_pid;
+
+  fixture_setup_at (f, 10, start, end);
+  event_arg = g_strdup_printf ("%s/%s", start, end);
+  lag = g_strdup_printf ("%d", (int) (today - d) + 1);
+  sim_pid = spawn_sim_lag (event_arg, "0", lag, &url);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, f->event);
+  {
+    const char *args[] = { "--db", f->db_path, "settle", id, "--kepco-url", url, "--service-key", "k", NULL };
+
+    int status = run_ctl (args, &out, &err);
+
+    kill (sim_pid, SIGTERM);
+    waitpid (sim_pid, NULL, 0);
+    g_spawn_close_pid (sim_pid);
+    g_test_message ("stderr: %s", err);
+    g_assert_cmpint (status, ==, 3);
+  }
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "10 customers wait for KEPCO meter data until "));
+  until = drd_time_format_iso8601 (f->end + DRD_SETTLER_DEFAULT_DATA_DEADLINE_S);
+  g_assert_nonnull (strstr (err, until));
+  g_assert_nonnull (strstr (err, "again later"));
+  g_assert_cmpint (count_settlements (f), ==, 0);
+  g_assert_cmpint (event_status (f, f->event), ==, DRD_EVENT_SETTLING);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1556,6 +1605,8 @@ main (int argc, char **argv)
   g_test_add ("/settle/cli-kill-and-resume", Fixture, NULL, fixture_setup_later,
               test_cli_kill_and_resume, fixture_teardown);
   ADD ("/settle/export-csv-python", test_export_csv_python);
+  g_test_add ("/settle/cli-settle-waiting-exit-3", Fixture, NULL, fixture_setup_later,
+              test_cli_settle_waiting_exit_3, fixture_teardown);
 #undef ADD
   return g_test_run ();
 }
