@@ -123,7 +123,15 @@ update_time_left (DrdOverview *self, gint64 now)
       gtk_label_set_text (GTK_LABEL (self->event_left), "");
       return;
     }
-  if (self->event->status == DRD_EVENT_SCHEDULED || now < self->event->start_at)
+  if (self->event->status == DRD_EVENT_ENDED || self->event->status == DRD_EVENT_SETTLING)
+    {
+      /* Kept in view after ending until it is settled (drd-window.c). */
+      g_autofree char *end = drd_gui_format_clock (self->event->end_at);
+      text = g_strdup_printf (_("ended at %s — settlement in progress (Settlement view)"), end);
+    }
+  else if (self->event->status == DRD_EVENT_SETTLED)
+    text = g_strdup (_("settled"));
+  else if (self->event->status == DRD_EVENT_SCHEDULED || now < self->event->start_at)
     {
       g_autofree char *d = drd_gui_format_duration (self->event->start_at - now);
       text = g_strdup_printf (_("starts in %s"), d);

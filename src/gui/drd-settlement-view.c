@@ -129,6 +129,15 @@ format_int (gint64 v)
   return g_string_free (s, FALSE);
 }
 
+/* "15:10" today (Korean time), "2026-12-03 09:00" on another day. */
+static char *
+format_when (gint64 t)
+{
+  if (drd_gui_local_midnight (t) == drd_gui_local_midnight (drd_store_now ()))
+    return drd_gui_format_clock (t);
+  return drd_gui_format_time (t);
+}
+
 static void
 show_snapshot (DrdSettlementView *self, const Snapshot *s)
 {
@@ -155,15 +164,36 @@ show_snapshot (DrdSettlementView *self, const Snapshot *s)
           g_string_append_printf (text, _(" · about %s left"), left);
         }
     }
-  if (p->n_waiting > 0)
-    g_string_append_printf (text, _(" · %lld waiting (no data yet or retrying)"), (long long) p->n_waiting);
+  if (p->n_waiting_data > 0)
+    {
+      /* Not settled on missing data: say who waits for KEPCO, until when. */
+      guint deadline_s = DRD_SETTLER_DEFAULT_DATA_DEADLINE_S;
+      g_autofree char *next = NULL, *until = NULL;
+
+      if (self->link != NULL)
+        g_object_get (drd_settle_link_get_settler (self->link), "data-deadline-s", &deadline_s, NULL);
+      next = format_when (p->next_data_attempt_at);
+      until = drd_gui_format_time (self->event_end + deadline_s);
+      g_string_append_printf (text,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           " · %lld customer waits for KEPCO meter data, next try %s"
+                                           " (without data by %s: needs review)",
+                                           " · %lld customers wait for KEPCO meter data, next try %s"
+                                           " (without data by %s: needs review)",
+                                           (gulong) p->n_waiting_data),
+                              (long long) p->n_waiting_data, next, until);
+    }
+  if (p->n_waiting > p->n_waiting_data)
+    g_string_append_printf (text, _(" · %lld waiting to retry"),
+                            (long long) (p->n_waiting - p->n_waiting_data));
   if (p->n_failed > 0)
     g_string_append_printf (text, _(" · %lld failed"), (long long) p->n_failed);
   if (p->last_error != NULL && (p->n_waiting > 0 || p->n_failed > 0))
     g_string_append_printf (text, _(" · last error: %s"), p->last_error);
   gtk_label_set_text (self->progress_label, text->str);
   gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button),
-                            self->link != NULL && (p->n_waiting > 0 || p->n_failed > 0));
+                            self->link != NULL
+                            && (p->n_waiting > 0 || p->n_failed > 0 || p->n_waiting_data > 0));
   g_string_free (text, TRUE);
 
   if (s->have_summary)
@@ -374,6 +404,8 @@ drd_settlement_view_set_event (DrdSettlementView *self, const DrdEvent *event)
 
   g_return_if_fail (DRD_IS_SETTLEMENT_VIEW (self));
 
+  /* (The end moves when the event is ended early.) */
+  self->event_end = event ? event->end_at : 0;
   if (event != NULL)
     {
       g_autofree char *window = drd_gui_format_window (event->start_at, event->end_at);

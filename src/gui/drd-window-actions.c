@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gui/drd-export-settlement.h"
+#include "gui/drd-gui-util.h"
 #include "gui/drd-import.h"
 #include "gui/drd-start-dialog.h"
 #include "gui/drd-window-private.h"
@@ -22,10 +23,13 @@ drd_window_update_actions (DrdWindow *self)
   const DrdEvent *sel = drd_window_lookup_event (self, self->selected_event);
   gboolean open = sel != NULL && (sel->status == DRD_EVENT_SCHEDULED
                                   || sel->status == DRD_EVENT_ACTIVE);
+  gboolean running = sel != NULL && sel->status == DRD_EVENT_ACTIVE;
   gboolean have_store = self->store != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-event", have_store);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-event", have_store && open);
+  /* Only a running event can end; one that has not started can only be
+   * cancelled (the store refuses the rest anyway). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-event", have_store && running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-event", have_store && open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-customers", have_store);
   /* gui-settle: an event with settlement rows (or on its way to them) */
@@ -73,6 +77,7 @@ typedef struct {
   DrdWindow *self;
   gint64     event_id;
   gboolean   cancel;
+  gint64     end_at;      /* scheduled end, for the toast */
 } Transition;
 
 static void
@@ -84,9 +89,21 @@ on_transition_done (GObject *source, GAsyncResult *result, gpointer user_data)
                 ? drd_store_cancel_event_finish (DRD_STORE (source), result, &error)
                 : drd_store_end_event_finish (DRD_STORE (source), result, &error);
 
-  if (ok)
-    drd_window_show_toast (t->self, t->cancel ? _("The event was cancelled.")
-                                              : _("The event ended. Settlement is scheduled."));
+  if (ok && t->cancel)
+    drd_window_show_toast (t->self, _("The event was cancelled."));
+  else if (ok)
+    {
+      /* The store shortened it the same way (drd_store_end_for). */
+      g_autofree char *end = drd_gui_format_clock (drd_store_end_for (t->end_at, drd_store_now ()));
+      g_autofree char *msg = g_strdup_printf (_("The event ended at %s. Settlement waits for KEPCO’s "
+                                                "meter data of every slot."), end);
+
+      drd_window_show_toast (t->self, msg);
+      /* Keep it selected (and the Settlement view on it) rather than
+       * following the next scheduled event. */
+      t->self->user_selected = TRUE;
+      t->self->selected_event = t->event_id;
+    }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *msg = g_strdup_printf (t->cancel ? _("The event could not be cancelled: %s")
@@ -123,22 +140,56 @@ on_confirm_response (GtkDialog *dialog, int response, gpointer user_data)
                                t->self->cancellable, on_transition_done, t);
 }
 
+/* The confirmation's text for ending @ev at @now: when it ends early,
+ * the time it will end at (the end of the current 15-minute slot). */
+static char *
+end_confirmation_text (const DrdEvent *ev, gint64 now)
+{
+  gint64 end = drd_store_end_for (ev->end_at, now);
+
+  if (end < ev->end_at)
+    {
+      g_autofree char *at = drd_gui_format_clock (end);
+      g_autofree char *was = drd_gui_format_clock (ev->end_at);
+
+      return g_strdup_printf (_("The event will end at %s, the end of the current 15-minute slot, "
+                                "instead of %s. Answers close, and settlement waits until KEPCO "
+                                "has the meter data of every slot."), at, was);
+    }
+  return g_strdup (_("Answers close, and settlement starts as soon as KEPCO has the meter data "
+                     "of every slot."));
+}
+
 static void
 confirm_transition (DrdWindow *self, gboolean cancel)
 {
   const DrdEvent *ev = drd_window_lookup_event (self, self->selected_event);
+  gboolean scheduled;
+  g_autofree char *text = NULL;
   GtkWidget *dialog;
   Transition *t;
 
   if (ev == NULL)
     return;
+  scheduled = ev->status == DRD_EVENT_SCHEDULED;
+  if (!cancel && ev->status != DRD_EVENT_ACTIVE)
+    return;
+  if (cancel && !scheduled && ev->status != DRD_EVENT_ACTIVE)
+    return;
+  if (!cancel)
+    text = end_confirmation_text (ev, drd_store_now ());
+  else if (scheduled)
+    text = g_strdup (_("The event has not started. Customers are told it is off; nobody is "
+                       "settled or credited."));
+  else
+    text = g_strdup (_("The event stops now. Customers are told it is off; nobody is settled "
+                       "or credited, not even for the time it ran."));
   dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
-                                   cancel ? _("Cancel “%s”?") : _("End “%s”?"), ev->name);
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
-      cancel ? _("Customers are told the event is off. Nobody is settled or credited.")
-             : _("Ending the event closes answers and schedules settlement with KEPCO meter data."));
-  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Keep Running"), GTK_RESPONSE_CANCEL);
+                                   cancel ? _("Cancel “%s”?") : _("End “%s” now?"), ev->name);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", text);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), scheduled ? _("_Keep Event") : _("_Keep Running"),
+                         GTK_RESPONSE_CANCEL);
   gtk_dialog_add_button (GTK_DIALOG (dialog), cancel ? _("_Cancel Event") : _("_End Event"),
                          GTK_RESPONSE_ACCEPT);
   gtk_widget_add_css_class (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
@@ -148,6 +199,7 @@ confirm_transition (DrdWindow *self, gboolean cancel)
   t->self = g_object_ref (self);
   t->event_id = ev->id;
   t->cancel = cancel;
+  t->end_at = ev->end_at;
   g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), t);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -188,6 +188,13 @@ current_event (DrdWindow *self)
   return next;
 }
 
+/* Ended, its settlement not finished. */
+static gboolean
+ended_not_settled (const DrdEvent *e)
+{
+  return e != NULL && (e->status == DRD_EVENT_ENDED || e->status == DRD_EVENT_SETTLING);
+}
+
 typedef struct {
   DrdWindow *self;
   gint64     event_id;
@@ -290,16 +297,23 @@ on_events (GObject *source, GAsyncResult *result, gpointer user_data)
   drd_timeline_set_events (self->timeline, items);
 
   cur = current_event (self);
-  drd_overview_set_event (self->overview, cur, now);
   /* Follow the current event unless the operator picked one; an event
-   * that just ended stays selected so its final answers stay in view. */
+   * that just ended stays selected (and in the overview, unless another
+   * one runs) while it is being settled, so its answers and its
+   * settlement stay in view: a later scheduled event does not take over. */
   if (drd_window_lookup_event (self, self->selected_event) == NULL)
     {
       self->user_selected = FALSE;
       self->selected_event = cur != NULL ? cur->id : 0;
     }
-  else if (!self->user_selected && cur != NULL)
+  else if (!self->user_selected && cur != NULL
+           && (cur->status == DRD_EVENT_ACTIVE
+               || !ended_not_settled (drd_window_lookup_event (self, self->selected_event))))
     self->selected_event = cur->id;
+  if ((cur == NULL || cur->status != DRD_EVENT_ACTIVE)
+      && ended_not_settled (drd_window_lookup_event (self, self->selected_event)))
+    cur = drd_window_lookup_event (self, self->selected_event);
+  drd_overview_set_event (self->overview, cur, now);
   update_selection (self);
   request_counts (self, cur ? cur->id : 0, TRUE, cur && cur->id == self->selected_event);
   if (self->selected_event != 0 && (cur == NULL || cur->id != self->selected_event))
